@@ -1,0 +1,90 @@
+// A piece being downloaded: its bytes land in one buffer (one copy per block), and each block
+// remembers who was asked for it so endgame duplicates can be cancelled and a peer that leaves
+// hands its blocks back at once.
+import { BLOCK_SIZE, blockLengthAt, blocksInPiece } from '../../../../shared/pieces'
+
+const MISSING = 0
+const REQUESTED = 1
+const RECEIVED = 2
+
+export class ActivePiece {
+  readonly bytes: Uint8Array
+  readonly blockCount: number
+  private readonly state: Uint8Array
+  private readonly askedOf = new Map<number, Set<string>>()
+  received = 0
+  /** Peers whose blocks are in this piece: penalised together if the hash fails. */
+  readonly contributors = new Set<string>()
+
+  constructor(
+    readonly index: number,
+    readonly length: number,
+  ) {
+    this.bytes = new Uint8Array(length)
+    this.blockCount = blocksInPiece(length)
+    this.state = new Uint8Array(this.blockCount)
+  }
+
+  blockLength(block: number): number {
+    return blockLengthAt(this.length, block)
+  }
+
+  /** Next block to ask this peer for; in endgame also blocks already asked of others. */
+  nextBlock(peer: string, endgame: boolean): number {
+    for (let b = 0; b < this.blockCount; b++) if (this.state[b] === MISSING) return b
+    if (!endgame) return -1
+    for (let b = 0; b < this.blockCount; b++) {
+      if (this.state[b] === REQUESTED && !this.askedOf.get(b)?.has(peer)) return b
+    }
+    return -1
+  }
+
+  hasUnrequested(): boolean {
+    for (let b = 0; b < this.blockCount; b++) if (this.state[b] === MISSING) return true
+    return false
+  }
+
+  markRequested(block: number, peer: string): void {
+    if (this.state[block] === MISSING) this.state[block] = REQUESTED
+    let set = this.askedOf.get(block)
+    if (!set) this.askedOf.set(block, (set = new Set()))
+    set.add(peer)
+  }
+
+  /**
+   * Stores a block. Returns the other peers that were asked for the same block (to cancel),
+   * or null when the block is unexpected or a duplicate.
+   */
+  receive(begin: number, data: Uint8Array, peer: string): string[] | null {
+    if (begin % BLOCK_SIZE !== 0) return null
+    const block = begin / BLOCK_SIZE
+    if (block >= this.blockCount || data.byteLength !== this.blockLength(block)) return null
+    if (this.state[block] === RECEIVED) return null
+    this.bytes.set(data, begin)
+    this.state[block] = RECEIVED
+    this.received++
+    this.contributors.add(peer)
+    const others = [...(this.askedOf.get(block) ?? [])].filter((p) => p !== peer)
+    this.askedOf.delete(block)
+    return others
+  }
+
+  /** The peer will not deliver (choked us, left, or we cancelled): the block is free again. */
+  release(block: number, peer: string): void {
+    const set = this.askedOf.get(block)
+    if (!set) return
+    set.delete(peer)
+    if (set.size === 0) {
+      this.askedOf.delete(block)
+      if (this.state[block] === REQUESTED) this.state[block] = MISSING
+    }
+  }
+
+  hasRequests(): boolean {
+    return this.askedOf.size > 0
+  }
+
+  get complete(): boolean {
+    return this.received === this.blockCount
+  }
+}

@@ -1,0 +1,234 @@
+// The engine's root: one per tab. Owns the piece store, the hash pool, the tracker sockets and
+// every torrent; restores them all from IndexedDB on load. The UI talks only to this class.
+import { bytesToHex, randomPeerId } from '../../../../shared/binary'
+import { formatMagnet, parseMagnet } from '../../../../shared/magnet'
+import { parseInfo } from '../../../../shared/torrent'
+import type { TorrentInfo } from '../../../../shared/torrent'
+import { importFiles } from '../files/import'
+import { saveFile } from '../files/save'
+import { HashPool } from '../hashing/pool'
+import type { TorrentRecord } from '../storage/db'
+import { PieceStore } from '../storage/piece-store'
+import { iceServers } from './ice'
+import { TokenBucket } from './rate'
+import { Settings } from './settings'
+import { SwarmConnector } from './swarm'
+import { MAX_PEERS, Torrent } from './torrent'
+import { TrackerPool } from './tracker-client'
+
+export interface Entry {
+  torrent: Torrent
+  connector: SwarmConnector
+  magnet: string
+  trackerError: string | null
+  swarm: { complete: number; incomplete: number; downloaded?: number } | null
+}
+
+export interface Importing {
+  id: number
+  name: string
+  progress: number
+}
+
+export class TabswarmClient {
+  readonly entries = new Map<string, Entry>()
+  readonly importing = new Map<number, Importing>()
+  readonly peerId = randomPeerId()
+  private readonly trackers = new TrackerPool()
+  private readonly limits = { up: new TokenBucket(), down: new TokenBucket() }
+  private nextImport = 1
+  private persistTimer: ReturnType<typeof setInterval> | null = null
+
+  private constructor(
+    readonly store: PieceStore,
+    readonly pool: HashPool,
+    readonly settings: Settings,
+    private readonly onChange: () => void,
+  ) {}
+
+  static async create(onChange: () => void): Promise<{ client: TabswarmClient; problems: string[] }> {
+    const store = await PieceStore.open()
+    const settings = await Settings.load(store)
+    const client = new TabswarmClient(store, new HashPool(), settings, onChange)
+    client.applyLimits()
+    const { records, corrupt } = await store.listTorrents()
+    const problems = corrupt.map((c) => `A stored torrent could not be read and was skipped: ${c}`)
+    for (const rec of records) {
+      try {
+        await client.restore(rec)
+      } catch (err) {
+        problems.push(`Could not restore "${rec.name}": ${err instanceof Error ? err.message : String(err)}`)
+      }
+    }
+    client.persistTimer = setInterval(() => void client.persistCounters(), 5000)
+    return { client, problems }
+  }
+
+  get defaultTracker(): string {
+    return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/announce`
+  }
+
+  applyLimits(): void {
+    this.limits.up.setLimit(this.settings.uploadLimit * 1024)
+    this.limits.down.setLimit(this.settings.downloadLimit * 1024)
+  }
+
+  /** Share files: hash them into a torrent, store its pieces, and seed. */
+  async addFiles(files: readonly File[]): Promise<string> {
+    const job: Importing = { id: this.nextImport++, name: files[0]?.name ?? 'files', progress: 0 }
+    this.importing.set(job.id, job)
+    this.onChange()
+    try {
+      const info = await importFiles(files, { store: this.store, pool: this.pool }, (p) => {
+        job.progress = p
+        this.onChange()
+      })
+      const magnet = this.magnetFor(info, [this.defaultTracker])
+      const existing = this.entries.get(info.infoHash)
+      if (!existing) {
+        await this.store.updateTorrent(info.infoHash, { magnet })
+        this.open(info.infoHash, info.name, info, new Uint8Array(0), magnet, false, true)
+      }
+      return info.infoHash
+    } finally {
+      this.importing.delete(job.id)
+      this.onChange()
+    }
+  }
+
+  /** Start a magnet link; throws MagnetError with a user-facing message for bad input. */
+  async addMagnet(input: string): Promise<string> {
+    const m = parseMagnet(input)
+    const trackers = m.trackers.filter((t) => /^wss?:\/\//i.test(t))
+    if (trackers.length === 0) trackers.push(this.defaultTracker)
+    if (this.entries.has(m.infoHash)) return m.infoHash
+    const magnet = formatMagnet({ ...m, trackers })
+    const rec: TorrentRecord = {
+      infoHash: m.infoHash,
+      name: m.name ?? m.infoHash,
+      magnet,
+      infoBytes: null,
+      role: 'downloading',
+      paused: false,
+      bitfield: null,
+      uploaded: 0,
+      downloaded: 0,
+      addedAt: Date.now(),
+    }
+    await this.store.putTorrent(rec)
+    this.open(m.infoHash, rec.name, null, null, magnet, false, false)
+    return m.infoHash
+  }
+
+  private async restore(rec: TorrentRecord): Promise<void> {
+    const info = rec.infoBytes ? await parseInfo(rec.infoBytes, rec.infoHash) : null
+    const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, rec.magnet, rec.paused, rec.role === 'seeding')
+    e.torrent.uploaded = rec.uploaded
+    e.torrent.downloaded = rec.downloaded
+  }
+
+  private magnetFor(info: TorrentInfo, trackers: string[]): string {
+    return formatMagnet({ infoHash: info.infoHash, name: info.name, length: info.length, trackers })
+  }
+
+  private open(infoHash: string, name: string, info: TorrentInfo | null, bits: Uint8Array | null, magnet: string, paused: boolean, complete: boolean): Entry {
+    // A seeding torrent's bitfield is full by definition; a zero-length array stands for "all".
+    let bitfield = bits
+    if (info && complete && (!bits || bits.byteLength === 0)) bitfield = fullBitfield(info.pieceCount)
+    const torrent = new Torrent(infoHash, name, info, bitfield, {
+      store: this.store,
+      pool: this.pool,
+      peerId: this.peerId,
+      limits: this.limits,
+      onChange: this.onChange,
+      persistInfo: (t) => this.store.updateTorrent(t.infoHash, { infoBytes: t.info!.infoBytes, name: t.name }),
+      completed: (t) => {
+        void this.store.updateTorrent(t.infoHash, { role: 'seeding' })
+        this.entries.get(t.infoHash)?.connector.announce('completed')
+      },
+    })
+    const trackers = parseMagnet(magnet).trackers.filter((t) => /^wss?:\/\//i.test(t))
+    const entry: Entry = { torrent, magnet, trackerError: null, swarm: null, connector: null as unknown as SwarmConnector }
+    entry.connector = new SwarmConnector(
+      {
+        infoHash,
+        wantPeers: () => (torrent.isActive ? MAX_PEERS - torrent.peers.size : 0),
+        connectedIds: () => [...torrent.peers.keys()],
+        accepts: (id) => torrent.isActive && id !== bytesToHex(this.peerId) && !torrent.peers.has(id) && !torrent.banned.has(id),
+        attach: (channel, id, peerName) => torrent.attach(channel, id, peerName),
+        fields: () => ({
+          uploaded: torrent.uploaded,
+          downloaded: torrent.downloaded,
+          ...(torrent.left === null ? {} : { left: torrent.left }),
+          peer_name: this.settings.name,
+          file_name: torrent.name,
+          ...(torrent.info ? { file_size: torrent.info.length } : {}),
+        }),
+        trackerStatus: (_url, error) => {
+          entry.trackerError = error
+          this.onChange()
+        },
+        swarmCounts: (c) => {
+          entry.swarm = c
+          this.onChange()
+        },
+      },
+      trackers,
+      this.trackers,
+      this.peerId,
+      iceServers,
+    )
+    this.entries.set(infoHash, entry)
+    torrent.start()
+    if (paused) torrent.pause()
+    else entry.connector.start()
+    this.onChange()
+    return entry
+  }
+
+  async pause(infoHash: string): Promise<void> {
+    const e = this.entries.get(infoHash)
+    if (!e) return
+    e.torrent.pause()
+    e.connector.stop()
+    await this.store.updateTorrent(infoHash, { paused: true })
+  }
+
+  async resume(infoHash: string): Promise<void> {
+    const e = this.entries.get(infoHash)
+    if (!e) return
+    e.torrent.resume()
+    e.connector.start()
+    await this.store.updateTorrent(infoHash, { paused: false })
+  }
+
+  async remove(infoHash: string): Promise<void> {
+    const e = this.entries.get(infoHash)
+    if (!e) return
+    e.connector.stop()
+    e.torrent.destroy()
+    this.entries.delete(infoHash)
+    this.onChange()
+    await this.store.deleteTorrent(infoHash)
+  }
+
+  async save(infoHash: string, fileIndex: number): Promise<void> {
+    const info = this.entries.get(infoHash)?.torrent.info
+    if (!info) throw new Error('This torrent has no metadata yet')
+    await saveFile(this.store, info, fileIndex)
+  }
+
+  private async persistCounters(): Promise<void> {
+    for (const { torrent } of this.entries.values()) {
+      if (!torrent.isActive) continue
+      await this.store.updateTorrent(torrent.infoHash, { uploaded: torrent.uploaded, downloaded: torrent.downloaded }).catch(() => undefined)
+    }
+  }
+}
+
+function fullBitfield(pieceCount: number): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(pieceCount / 8)).fill(0xff)
+  const spare = bytes.byteLength * 8 - pieceCount
+  if (spare > 0) bytes[bytes.byteLength - 1] = (0xff << spare) & 0xff
+  return bytes
+}

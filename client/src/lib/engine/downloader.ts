@@ -1,0 +1,177 @@
+// Requests and incoming blocks: strict priority to pieces already started, then the picker's
+// choice, then endgame duplicates at the tail. Bounded: at most `maxActive` pieces are held in
+// memory between first block and verified write, so a 4 GiB download stays small.
+import { BLOCK_SIZE, Bitfield, pieceLengthAt } from '../../../../shared/pieces'
+import type { TorrentInfo } from '../../../../shared/torrent'
+import { pieceHash } from '../../../../shared/torrent'
+import { ActivePiece } from './active-piece'
+import type { Peer } from './peer'
+import { PiecePicker } from './picker'
+import type { TokenBucket } from './rate'
+
+export interface DownloaderHost {
+  readonly info: TorrentInfo
+  readonly have: Bitfield
+  readonly downLimit: TokenBucket
+  peers(): Iterable<Peer>
+  canDownload(): boolean
+  verify(buffer: ArrayBuffer, expected: Uint8Array): Promise<{ ok: boolean; buffer: ArrayBuffer }>
+  /** Stores a verified piece; rejects (e.g. StorageFullError) when it cannot. */
+  storePiece(index: number, bytes: Uint8Array): Promise<void>
+  pieceDone(index: number): void
+  pieceFailed(index: number, contributors: ReadonlySet<string>): void
+  storageFailed(err: unknown): void
+}
+
+/** Budget for pieces held in memory while downloading (assembling + verifying + writing). */
+const MEMORY_BUDGET = 48 * 1024 * 1024
+
+export class Downloader {
+  readonly picker: PiecePicker
+  readonly active = new Map<number, ActivePiece>()
+  /** Complete pieces being hashed or written: neither picked again nor counted as had. */
+  private readonly finishing = new Set<number>()
+  private readonly maxActive: number
+  private refillTimer: ReturnType<typeof setTimeout> | null = null
+  /** Verified bytes downloaded since this torrent was opened (not counting discarded ones). */
+  verifiedBytes = 0
+  failedPieces = 0
+
+  constructor(private readonly host: DownloaderHost) {
+    this.picker = new PiecePicker(host.info.pieceCount)
+    this.maxActive = Math.max(4, Math.min(64, Math.floor(MEMORY_BUDGET / host.info.pieceLength)))
+  }
+
+  get endgame(): boolean {
+    const missing = this.host.info.pieceCount - this.host.have.count() - this.finishing.size
+    if (missing > this.active.size) return false
+    for (const p of this.active.values()) if (p.hasUnrequested()) return false
+    return true
+  }
+
+  /** Does the peer have a piece we still need? Drives our `interested` state. */
+  wants(peer: Peer): boolean {
+    const bits = peer.bits
+    if (!bits) return false
+    const have = this.host.have
+    for (let i = 0; i < this.host.info.pieceCount; i++) if (bits.has(i) && !have.has(i)) return true
+    return false
+  }
+
+  fillAll(): void {
+    for (const peer of this.host.peers()) this.fill(peer)
+  }
+
+  fill(peer: Peer): void {
+    if (!this.host.canDownload() || peer.peerChoking || !peer.bits || peer.session.isClosed) return
+    const depth = peer.pipelineDepth(BLOCK_SIZE)
+    const endgame = this.endgame
+    while (peer.outstandingCount < depth) {
+      const next = this.nextBlock(peer, endgame)
+      if (!next) return
+      const { piece, block } = next
+      const length = piece.blockLength(block)
+      const wait = this.host.downLimit.take(length)
+      if (wait > 0) return this.scheduleRefill(wait)
+      const begin = block * BLOCK_SIZE
+      piece.markRequested(block, peer.id)
+      peer.addOutstanding({ index: piece.index, begin, length })
+      peer.session.send({ type: 'request', index: piece.index, begin, length })
+    }
+  }
+
+  private nextBlock(peer: Peer, endgame: boolean): { piece: ActivePiece; block: number } | null {
+    const bits = peer.bits!
+    for (const piece of this.active.values()) {
+      if (!bits.has(piece.index)) continue
+      const block = piece.nextBlock(peer.id, false)
+      if (block >= 0) return { piece, block }
+    }
+    if (this.active.size < this.maxActive) {
+      const index = this.picker.pick(bits, this.host.have, (i) => this.active.has(i) || this.finishing.has(i))
+      if (index >= 0) {
+        const piece = new ActivePiece(index, pieceLengthAt(this.host.info.length, this.host.info.pieceLength, index))
+        this.active.set(index, piece)
+        return { piece, block: piece.nextBlock(peer.id, false) }
+      }
+    }
+    if (!endgame) return null
+    for (const piece of this.active.values()) {
+      if (!bits.has(piece.index)) continue
+      const block = piece.nextBlock(peer.id, true)
+      if (block >= 0) return { piece, block }
+    }
+    return null
+  }
+
+  onBlock(peer: Peer, index: number, begin: number, block: Uint8Array): void {
+    const req = peer.takeOutstanding(index, begin)
+    if (req) peer.latencyMs = peer.latencyMs * 0.9 + (Date.now() - req.sentAt) * 0.1
+    peer.down.add(block.byteLength)
+    const piece = this.active.get(index)
+    if (piece) {
+      const others = piece.receive(begin, block, peer.id)
+      // Endgame: the same block was asked of others too; tell them not to bother.
+      for (const otherId of others ?? []) this.cancelFrom(otherId, index, begin, block.byteLength)
+      if (piece.complete) void this.finish(piece)
+    }
+    this.fill(peer)
+  }
+
+  private cancelFrom(peerId: string, index: number, begin: number, length: number): void {
+    for (const p of this.host.peers()) {
+      if (p.id !== peerId) continue
+      if (p.takeOutstanding(index, begin)) p.session.send({ type: 'cancel', index, begin, length })
+    }
+  }
+
+  /** The peer choked us or left: everything we asked of it goes back to the pool at once. */
+  releasePeer(peer: Peer): void {
+    for (const r of peer.clearOutstanding()) {
+      this.active.get(r.index)?.release(r.begin / BLOCK_SIZE, peer.id)
+    }
+    this.dropIdlePieces()
+  }
+
+  /** Pieces nobody is fetching and with no bytes yet are forgotten, so the picker may choose again. */
+  private dropIdlePieces(): void {
+    for (const [index, piece] of this.active) {
+      if (piece.received === 0 && !piece.hasRequests()) this.active.delete(index)
+    }
+  }
+
+  private async finish(piece: ActivePiece): Promise<void> {
+    this.active.delete(piece.index)
+    this.finishing.add(piece.index)
+    try {
+      const expected = pieceHash(this.host.info, piece.index)
+      const { ok, buffer } = await this.host.verify(piece.bytes.buffer as ArrayBuffer, expected)
+      if (!ok) {
+        this.failedPieces++
+        this.host.pieceFailed(piece.index, piece.contributors)
+        return
+      }
+      await this.host.storePiece(piece.index, new Uint8Array(buffer))
+      this.verifiedBytes += piece.length
+      this.host.pieceDone(piece.index)
+    } catch (err) {
+      this.host.storageFailed(err)
+    } finally {
+      this.finishing.delete(piece.index)
+      this.fillAll()
+    }
+  }
+
+  private scheduleRefill(ms: number): void {
+    if (this.refillTimer) return
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null
+      this.fillAll()
+    }, ms)
+  }
+
+  stop(): void {
+    if (this.refillTimer) clearTimeout(this.refillTimer)
+    this.refillTimer = null
+  }
+}

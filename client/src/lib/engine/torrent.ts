@@ -1,0 +1,379 @@
+// One torrent: its pieces, its peers and the BEP 3/10 conversation with each. Downloading,
+// uploading, metadata and choking live in their own classes; this file wires them together.
+import { Bitfield, pieceLengthAt } from '../../../../shared/pieces'
+import type { TorrentInfo } from '../../../../shared/torrent'
+import { bytesToHex } from '../../../../shared/binary'
+import { decodeExtHandshake, encodeExtHandshake } from '../../../../shared/wire'
+import type { Handshake, WireMessage } from '../../../../shared/wire'
+import { Choker } from './choker'
+import { Downloader } from './downloader'
+import { MetadataExchange, UT_METADATA_ID } from './metadata'
+import { Peer } from './peer'
+import type { PeerChannel } from './rtc'
+import type { TorrentDeps, TorrentState } from './torrent-types'
+import { Uploader } from './uploader'
+import { WireSession } from './wire-session'
+
+/** Peers per torrent: enough for a healthy swarm, few enough for a tab's CPU. */
+export const MAX_PEERS = 12
+/** Strikes (hash failures a peer took part in) before a peer is banned. */
+const BAN_STRIKES = 2
+
+export class Torrent {
+  info: TorrentInfo | null
+  have: Bitfield | null = null
+  state: TorrentState
+  error: string | null = null
+  readonly peers = new Map<string, Peer>()
+  readonly banned = new Set<string>()
+  private readonly strikes = new Map<string, number>()
+  uploaded = 0
+  downloaded = 0
+  private downloader: Downloader | null = null
+  private readonly uploader: Uploader
+  private readonly metadata: MetadataExchange
+  private readonly choker: Choker
+  private readonly peerIdHex: string
+
+  constructor(
+    readonly infoHash: string,
+    public name: string,
+    info: TorrentInfo | null,
+    bitfield: Uint8Array | null,
+    private readonly deps: TorrentDeps,
+  ) {
+    this.info = info
+    this.peerIdHex = bytesToHex(deps.peerId)
+    this.state = info ? 'downloading' : 'metadata'
+    if (info) this.setInfo(info, bitfield)
+    this.uploader = new Uploader({
+      hasPiece: (i) => !!this.have?.has(i),
+      upLimit: deps.limits.up,
+      pieceLength: (i) => (this.info ? pieceLengthAt(this.info.length, this.info.pieceLength, i) : 0),
+      readPiece: (i) => deps.store.readPiece(this.infoHash, i),
+      uploaded: (_peer, bytes) => {
+        this.uploaded += bytes
+      },
+    })
+    this.metadata = new MetadataExchange({
+      infoHash,
+      info: () => this.info,
+      peers: () => this.peers.values(),
+      gotInfo: (i, from) => void this.onMetadata(i, from),
+      rejected: (peer, reason) => this.strike(peer, reason, 1),
+    })
+    this.choker = new Choker({
+      peers: () => [...this.peers.values()],
+      seeding: () => this.state === 'seeding',
+      choke: (p) => {
+        p.amChoking = true
+        this.uploader.clear(p)
+        p.session.send({ type: 'choke' })
+      },
+      unchoke: (p) => {
+        p.amChoking = false
+        p.session.send({ type: 'unchoke' })
+      },
+    })
+  }
+
+  private setInfo(info: TorrentInfo, bitfield: Uint8Array | null): void {
+    this.info = info
+    this.name = info.name
+    this.have = bitfield ? Bitfield.fromBytes(bitfield, info.pieceCount) : new Bitfield(info.pieceCount)
+    this.state = this.have.isComplete() ? 'seeding' : 'downloading'
+    this.downloader = new Downloader({
+      info,
+      have: this.have,
+      downLimit: this.deps.limits.down,
+      peers: () => this.peers.values(),
+      canDownload: () => this.state === 'downloading',
+      verify: (buf, expected) => this.deps.pool.verify(buf, expected),
+      storePiece: (i, bytes) => this.deps.store.writePiece(this.infoHash, i, bytes, this.nextBitfield(i)),
+      pieceDone: (i) => this.onPieceDone(i),
+      pieceFailed: (i, who) => this.onPieceFailed(i, who),
+      storageFailed: (err) => this.fail(err, true),
+    })
+  }
+
+  get isActive(): boolean {
+    return this.state !== 'paused' && this.state !== 'error'
+  }
+
+  get left(): number | null {
+    if (!this.info || !this.have) return null
+    let left = 0
+    for (let i = 0; i < this.info.pieceCount; i++) {
+      if (!this.have.has(i)) left += pieceLengthAt(this.info.length, this.info.pieceLength, i)
+    }
+    return left
+  }
+
+  start(): void {
+    this.choker.start()
+  }
+
+  /** Hooks a freshly connected data channel up as a peer of this torrent. */
+  attach(channel: PeerChannel, remoteId: string, name: string): boolean {
+    if (!this.isActive || this.peers.has(remoteId) || this.banned.has(remoteId) || this.peers.size >= MAX_PEERS) {
+      channel.close()
+      return false
+    }
+    let peer: Peer | null = null
+    const session = new WireSession(channel, {
+      handshake: (h) => peer && this.onHandshake(peer, h),
+      message: (m) => peer && this.onMessage(peer, m),
+      drain: () => peer && void this.uploader.pump(peer),
+      close: () => peer && this.onClose(peer),
+    })
+    peer = new Peer(remoteId, name, session)
+    this.peers.set(remoteId, peer)
+    session.sendHandshake({ infoHash: this.infoHash, peerId: this.peerIdHex, extensions: true })
+    this.deps.onChange()
+    return true
+  }
+
+  private onHandshake(peer: Peer, h: Handshake): void {
+    if (h.infoHash !== this.infoHash) return peer.session.close('handshake for another torrent')
+    if (h.peerId === this.peerIdHex) return peer.session.close('connected to ourselves')
+    peer.handshaken = true
+    this.ensurePeerBits(peer)
+    if (h.extensions) {
+      const metadataSize = this.info?.infoBytes.byteLength
+      const payload = encodeExtHandshake({ m: { ut_metadata: UT_METADATA_ID }, v: 'Tabswarm 0.1', reqq: 1024, ...(metadataSize ? { metadataSize } : {}) })
+      peer.session.send({ type: 'extended', id: 0, payload })
+    }
+    if (this.have && this.have.count() > 0) peer.session.send({ type: 'bitfield', bits: this.have.toBytes() })
+  }
+
+  private onMessage(peer: Peer, m: WireMessage): void {
+    switch (m.type) {
+      case 'keep-alive':
+      case 'port':
+      case 'unknown':
+        return
+      case 'choke':
+        peer.peerChoking = true
+        this.downloader?.releasePeer(peer)
+        this.downloader?.fillAll()
+        return
+      case 'unchoke':
+        peer.peerChoking = false
+        this.downloader?.fill(peer)
+        return
+      case 'interested':
+        peer.peerInterested = true
+        this.choker.onInterested(peer)
+        return
+      case 'not-interested':
+        peer.peerInterested = false
+        return
+      case 'have':
+        return this.onHave(peer, m.index)
+      case 'bitfield':
+        return this.onBitfield(peer, m.bits)
+      case 'request':
+        return this.uploader.onRequest(peer, m)
+      case 'cancel':
+        return this.uploader.onCancel(peer, m)
+      case 'piece':
+        this.downloaded += m.block.byteLength
+        this.downloader?.onBlock(peer, m.index, m.begin, m.block)
+        return
+      case 'extended':
+        return this.onExtended(peer, m.id, m.payload)
+    }
+  }
+
+  private onExtended(peer: Peer, id: number, payload: Uint8Array): void {
+    if (id === 0) {
+      try {
+        peer.ext = decodeExtHandshake(payload)
+      } catch (err) {
+        return this.strike(peer, `bad extension handshake: ${String(err)}`, BAN_STRIKES)
+      }
+      this.metadata.maybeFetch()
+      return
+    }
+    if (id === UT_METADATA_ID) this.metadata.onMessage(peer, payload)
+  }
+
+  private onHave(peer: Peer, index: number): void {
+    if (!this.info) {
+      peer.earlyHaves.push(index)
+      return
+    }
+    this.ensurePeerBits(peer)
+    if (index < 0 || index >= this.info.pieceCount || !peer.bits) return
+    if (!peer.bits.has(index)) {
+      peer.bits.set(index)
+      this.downloader?.picker.addHave(index)
+    }
+    this.updateInterest(peer)
+  }
+
+  private onBitfield(peer: Peer, bits: Uint8Array): void {
+    if (!this.info) {
+      peer.earlyBits = bits
+      return
+    }
+    try {
+      const bf = Bitfield.fromBytes(bits, this.info.pieceCount)
+      if (peer.bits) this.downloader?.picker.removePeer(peer.bits)
+      peer.bits = bf
+      this.downloader?.picker.addPeer(bf)
+      this.updateInterest(peer)
+    } catch (err) {
+      this.strike(peer, `bad bitfield: ${String(err)}`, BAN_STRIKES)
+    }
+  }
+
+  private updateInterest(peer: Peer): void {
+    const want = this.state === 'downloading' && !!this.downloader?.wants(peer)
+    if (want !== peer.amInterested) {
+      peer.amInterested = want
+      peer.session.send({ type: want ? 'interested' : 'not-interested' })
+    }
+    if (want) this.downloader?.fill(peer)
+  }
+
+  private ensurePeerBits(peer: Peer): void {
+    if (!this.info || peer.bits) return
+    const bits = peer.earlyBits ? Bitfield.fromBytes(peer.earlyBits, this.info.pieceCount) : new Bitfield(this.info.pieceCount)
+    for (const i of peer.earlyHaves) if (i >= 0 && i < this.info.pieceCount) bits.set(i)
+    peer.earlyBits = null
+    peer.earlyHaves = []
+    peer.bits = bits
+    this.downloader?.picker.addPeer(bits)
+  }
+
+  private async onMetadata(info: TorrentInfo, _from: Peer): Promise<void> {
+    if (this.info) return
+    this.setInfo(info, null)
+    await this.deps.persistInfo(this)
+    for (const peer of this.peers.values()) {
+      try {
+        this.ensurePeerBits(peer)
+        this.updateInterest(peer)
+      } catch (err) {
+        this.strike(peer, `bad bitfield: ${String(err)}`, BAN_STRIKES)
+      }
+    }
+    this.deps.onChange()
+  }
+
+  private nextBitfield(index: number): Uint8Array {
+    const copy = Bitfield.fromBytes(this.have!.toBytes(), this.info!.pieceCount)
+    copy.set(index)
+    return copy.toBytes()
+  }
+
+  private onPieceDone(index: number): void {
+    const have = this.have!
+    have.set(index)
+    for (const peer of this.peers.values()) {
+      if (peer.handshaken) peer.session.send({ type: 'have', index })
+      if (peer.amInterested) this.updateInterest(peer)
+    }
+    if (have.isComplete()) {
+      this.state = 'seeding'
+      for (const peer of this.peers.values()) this.updateInterest(peer)
+      this.deps.completed(this)
+    }
+    this.deps.onChange()
+  }
+
+  private onPieceFailed(index: number, contributors: ReadonlySet<string>): void {
+    const weight = contributors.size === 1 ? BAN_STRIKES : 1
+    for (const id of contributors) {
+      const peer = this.peers.get(id)
+      if (peer) this.strike(peer, `piece ${index} failed its hash check`, weight)
+      else this.strikes.set(id, (this.strikes.get(id) ?? 0) + weight)
+    }
+    this.downloader?.fillAll()
+  }
+
+  /** Penalise a peer; at BAN_STRIKES it is disconnected and never accepted again. */
+  strike(peer: Peer, reason: string, weight: number): void {
+    const n = (this.strikes.get(peer.id) ?? 0) + weight
+    this.strikes.set(peer.id, n)
+    console.warn(`[tabswarm] peer ${peer.name || peer.id.slice(0, 8)}: ${reason}`)
+    if (n >= BAN_STRIKES) {
+      this.banned.add(peer.id)
+      peer.session.close(`banned: ${reason}`)
+    }
+  }
+
+  private onClose(peer: Peer): void {
+    if (this.peers.get(peer.id) !== peer) return
+    this.peers.delete(peer.id)
+    this.uploader.clear(peer)
+    if (peer.bits) this.downloader?.picker.removePeer(peer.bits)
+    this.downloader?.releasePeer(peer)
+    this.downloader?.fillAll()
+    this.metadata.peerGone(peer)
+    this.deps.onChange()
+  }
+
+  /** Storage trouble pauses the torrent and keeps what is stored; other errors mark it failed. */
+  fail(err: unknown, pause: boolean): void {
+    this.error = err instanceof Error ? err.message : String(err)
+    if (pause) this.pause()
+    else {
+      this.state = 'error'
+      this.disconnectAll()
+    }
+    this.deps.onChange()
+  }
+
+  pause(): void {
+    if (this.state === 'paused') return
+    this.state = 'paused'
+    this.disconnectAll()
+    this.deps.onChange()
+  }
+
+  resume(): void {
+    if (this.state !== 'paused' && this.state !== 'error') return
+    this.error = null
+    this.state = !this.info ? 'metadata' : this.have?.isComplete() ? 'seeding' : 'downloading'
+    this.deps.onChange()
+  }
+
+  disconnectAll(): void {
+    for (const peer of [...this.peers.values()]) peer.session.close('stopped')
+    this.downloader?.stop()
+  }
+
+  destroy(): void {
+    this.choker.stop()
+    this.disconnectAll()
+  }
+
+  /** Stats for the UI and the tracker. */
+  get downloadRate(): number {
+    let r = 0
+    for (const p of this.peers.values()) r += p.down.rate()
+    return r
+  }
+
+  get uploadRate(): number {
+    let r = 0
+    for (const p of this.peers.values()) r += p.up.rate()
+    return r
+  }
+
+  get progress(): number {
+    if (!this.info || !this.have) return 0
+    return this.have.count() / this.info.pieceCount
+  }
+
+  /** Called once per handshake-complete peer when it gets its ut_metadata answer, etc. */
+  refresh(): void {
+    for (const peer of this.peers.values()) {
+      this.ensurePeerBits(peer)
+      this.updateInterest(peer)
+    }
+    this.metadata.maybeFetch()
+  }
+}

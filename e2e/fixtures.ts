@@ -1,0 +1,380 @@
+// Fixtures and helpers for Tabswarm's browser end-to-end tests.
+//
+// They speak only the contract of DESIGN.md ("Contract that tests and scripts
+// rely on"): page hooks by data-testid, the magnet format, the tracker's HTTP
+// API. Plus two error hooks: [data-testid=app-error] (page-wide message) and
+// [data-testid=torrent-error] (inside a torrent).
+//
+// Fixtures:
+//   tracker         worker-scoped: createTracker({host: '127.0.0.1', port: 0,
+//                   staticDir: 'dist/client'}) in-process — app and tracker on one port
+//   baseURL         http://127.0.0.1:<port>/ of that tracker (page.goto('/x') works)
+//   peer(name, {path})           a fresh browser context (in-memory storage) with
+//                                a page opened at baseURL (+ path)
+//   persistentPeer(name, dir, {path})  the same on chromium.launchPersistentContext(dir):
+//                                IndexedDB survives peer.close() and a new persistentPeer(…, dir)
+//   tmpDir          an empty folder for this test's files
+// Every context a test opens is closed after it; on failure each peer's console
+// output is attached to the report.
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, existsSync } from 'node:fs'
+import { mkdir, open } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import {
+  test as base,
+  chromium,
+  expect,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test'
+import { chromiumLaunchOptions } from './chromium'
+
+export { expect }
+export type { BrowserContext, Locator, Page }
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+// ---------------------------------------------------------------- tracker
+
+/** What e2e needs of signal-tracker/server.ts's createTracker(). */
+export interface TrackerHandle {
+  ready: Promise<void>
+  address(): { host: string; port: number; url: string }
+  close(): Promise<void>
+}
+export interface TrackerOptions {
+  host?: string
+  port?: number
+  iceServers?: unknown[]
+  adminToken?: string
+  staticDir?: string
+  [more: string]: unknown
+}
+type CreateTracker = (opts: TrackerOptions) => TrackerHandle
+
+/**
+ * Load createTracker from signal-tracker/server.ts at run time (not a static
+ * import, so the e2e code typechecks and loads while the tracker is still
+ * being written, and fails here with a clear message instead).
+ */
+export async function loadCreateTracker(): Promise<CreateTracker> {
+  const file = path.join(ROOT, 'signal-tracker', 'server.ts')
+  if (!existsSync(file)) throw new Error(`${file} does not exist yet: the e2e tests need createTracker() from it`)
+  const mod = (await import(pathToFileURL(file).href)) as { createTracker?: unknown }
+  if (typeof mod.createTracker !== 'function') throw new Error('signal-tracker/server.ts does not export createTracker()')
+  return mod.createTracker as CreateTracker
+}
+
+/** Start a tracker serving the built app; resolves once it listens. */
+export async function startTracker(opts: TrackerOptions = {}): Promise<{ handle: TrackerHandle; baseURL: string; port: number }> {
+  const createTracker = await loadCreateTracker()
+  const handle = createTracker({ host: '127.0.0.1', port: 0, staticDir: path.join(ROOT, 'dist', 'client'), ...opts })
+  await handle.ready
+  const { port } = handle.address()
+  return { handle, port, baseURL: `http://127.0.0.1:${port}/` }
+}
+
+// ---------------------------------------------------------------- peers
+
+export interface Peer {
+  name: string
+  context: BrowserContext
+  page: Page
+  /** Close the context (for a persistent peer: the whole browser, flushing its profile). */
+  close(): Promise<void>
+}
+export interface PeerOptions {
+  /** Path (and hash) to open, relative to baseURL; default '/'. */
+  path?: string
+}
+export type PeerFn = (name: string, opts?: PeerOptions) => Promise<Peer>
+export type PersistentPeerFn = (name: string, userDataDir: string, opts?: PeerOptions) => Promise<Peer>
+
+interface Fixtures {
+  peer: PeerFn
+  persistentPeer: PersistentPeerFn
+  tmpDir: string
+}
+interface WorkerFixtures {
+  tracker: { handle: TrackerHandle; baseURL: string; port: number }
+}
+
+export const test = base.extend<Fixtures, WorkerFixtures>({
+  tracker: [
+    async ({}, use) => {
+      const t = await startTracker()
+      try {
+        await use(t)
+      } finally {
+        await t.handle.close()
+      }
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+
+  baseURL: async ({ tracker }, use) => {
+    await use(tracker.baseURL)
+  },
+
+  tmpDir: async ({}, use, testInfo) => {
+    const dir = testInfo.outputPath('files')
+    await mkdir(dir, { recursive: true })
+    await use(dir)
+  },
+
+  peer: async ({ browser, baseURL }, use, testInfo) => {
+    const logs: string[] = []
+    const peers: Peer[] = []
+    await use(async (name, opts = {}) => {
+      const context = await browser.newContext({ acceptDownloads: true })
+      await context.grantPermissions(['microphone'])
+      const page = await context.newPage()
+      const peer: Peer = { name, context, page, close: () => context.close() }
+      peers.push(peer)
+      recordConsole(name, page, logs)
+      await page.goto(new URL(opts.path ?? '/', baseURL).href)
+      return peer
+    })
+    await attachLogs(testInfo, 'peer console', logs)
+    await Promise.allSettled(peers.map((p) => p.context.close()))
+  },
+
+  persistentPeer: async ({ baseURL }, use, testInfo) => {
+    const logs: string[] = []
+    const contexts: BrowserContext[] = []
+    await use(async (name, userDataDir, opts = {}) => {
+      const context = await chromium.launchPersistentContext(userDataDir, {
+        ...chromiumLaunchOptions(),
+        acceptDownloads: true,
+        permissions: ['microphone'],
+      })
+      contexts.push(context)
+      const page = context.pages()[0] ?? (await context.newPage())
+      recordConsole(name, page, logs)
+      await page.goto(new URL(opts.path ?? '/', baseURL).href)
+      return { name, context, page, close: () => context.close() }
+    })
+    await attachLogs(testInfo, 'persistent peer console', logs)
+    await Promise.allSettled(contexts.map((c) => c.close()))
+  },
+})
+
+function recordConsole(name: string, page: Page, logs: string[]): void {
+  const echo = !!process.env.E2E_DEBUG
+  const add = (line: string) => {
+    const entry = `${new Date().toISOString().slice(11, 23)} [${name}] ${line}`
+    logs.push(entry)
+    if (echo) console.log(entry)
+  }
+  page.on('console', (m) => add(`${m.type()}: ${m.text()}`))
+  page.on('pageerror', (e) => add(`pageerror: ${e.stack ?? e.message}`))
+  page.on('crash', () => add('page crashed'))
+}
+
+async function attachLogs(testInfo: import('@playwright/test').TestInfo, title: string, logs: string[]): Promise<void> {
+  if (logs.length && testInfo.status !== testInfo.expectedStatus) {
+    await testInfo.attach(title, { body: logs.join('\n'), contentType: 'text/plain' })
+  }
+}
+
+// ---------------------------------------------------------------- files
+
+export interface TestFile {
+  path: string
+  name: string
+  size: number
+  sha256: string
+}
+
+/** Write `size` random bytes to dir/name; returns its path and SHA-256 (hex). */
+export async function makeRandomFile(dir: string, name: string, size: number): Promise<TestFile> {
+  await mkdir(dir, { recursive: true })
+  const file = path.join(dir, name)
+  const hash = createHash('sha256')
+  const fh = await open(file, 'w')
+  try {
+    for (let left = size; left > 0; ) {
+      const chunk = randomBytes(Math.min(left, 1 << 20))
+      hash.update(chunk)
+      await fh.write(chunk)
+      left -= chunk.length
+    }
+  } finally {
+    await fh.close()
+  }
+  return { path: file, name, size, sha256: hash.digest('hex') }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+// ---------------------------------------------------------------- page hooks
+
+export const byTestId = (id: string) => `[data-testid="${id}"]`
+
+/** The page-wide error message. */
+export function appError(page: Page): Locator {
+  return page.locator(byTestId('app-error'))
+}
+
+/** All torrent rows of the page. */
+export function torrents(page: Page): Locator {
+  return page.locator(byTestId('torrent'))
+}
+
+/** The torrent row of `infohash`. */
+export function torrentOf(page: Page, infohash: string): Locator {
+  return page.locator(`${byTestId('torrent')}[data-infohash="${infohash}"]`)
+}
+
+/** The magnet URI shown in a torrent's share-link (its value if it is a form field, else its text). */
+export async function readShareLink(torrent: Locator): Promise<string> {
+  const link = torrent.locator(byTestId('share-link'))
+  return (
+    await link.evaluate((el) =>
+      el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ? el.value : (el.textContent ?? ''),
+    )
+  ).trim()
+}
+
+export interface Shared {
+  infohash: string
+  magnet: string
+}
+
+/**
+ * Choose `paths` in [data-testid=file-input] (all at once: one torrent), wait
+ * for the new torrent to be seeding, return its info hash and magnet link.
+ */
+export async function shareFiles(page: Page, paths: string[], timeout = 60_000): Promise<Shared> {
+  const before = await torrents(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-infohash')))
+  await page.locator(byTestId('file-input')).setInputFiles(paths)
+  let handle
+  try {
+    handle = await page.waitForFunction(
+      (known) => {
+        for (const el of document.querySelectorAll('[data-testid="torrent"]')) {
+          const ih = el.getAttribute('data-infohash')
+          if (ih && !known.includes(ih) && el.getAttribute('data-state') === 'seeding') return ih
+        }
+        return false
+      },
+      before,
+      { timeout, polling: 250 },
+    )
+  } catch (err) {
+    throw new Error(
+      `no new torrent reached data-state=seeding within ${timeout} ms after choosing ${paths.length} file(s). ` +
+        `${await describePage(page)}\n${String(err)}`,
+    )
+  }
+  const infohash = (await handle.jsonValue()) as string
+  const magnet = await readShareLink(torrentOf(page, infohash))
+  return { infohash, magnet }
+}
+
+/** Paste a link into link-input and submit it. */
+export async function openMagnet(page: Page, magnet: string): Promise<void> {
+  await page.locator(byTestId('link-input')).fill(magnet)
+  await page.locator(byTestId('link-submit')).click()
+}
+
+export type TorrentState = 'hashing' | 'metadata' | 'downloading' | 'seeding' | 'paused' | 'error'
+
+/**
+ * Wait until the torrent `infohash` has data-state `state`. Fails at once if it
+ * goes to `error` instead (with its torrent-error text), and on time-out says
+ * where it stood.
+ */
+export async function waitForState(page: Page, infohash: string, state: TorrentState, timeout = 60_000): Promise<void> {
+  let result: { state: string; error: string } | undefined
+  try {
+    const handle = await page.waitForFunction(
+      ([ih, want]) => {
+        const el = document.querySelector(`[data-testid="torrent"][data-infohash="${ih}"]`)
+        const s = el?.getAttribute('data-state')
+        if (!el || !s) return false
+        if (s === want || s === 'error') {
+          return { state: s, error: el.querySelector('[data-testid="torrent-error"]')?.textContent?.trim() ?? '' }
+        }
+        return false
+      },
+      [infohash, state] as const,
+      { timeout, polling: 250 },
+    )
+    result = (await handle.jsonValue()) as { state: string; error: string }
+  } catch (err) {
+    throw new Error(
+      `torrent ${infohash} did not reach data-state=${state} within ${timeout} ms. ${await describePage(page)}\n${String(err)}`,
+    )
+  }
+  if (result.state !== state) {
+    throw new Error(`torrent ${infohash} went to data-state=${result.state} while waiting for ${state}: "${result.error}"`)
+  }
+}
+
+/** The data-file paths of a torrent's save buttons. */
+export async function savePaths(page: Page, infohash: string): Promise<string[]> {
+  return torrentOf(page, infohash)
+    .locator(byTestId('save'))
+    .evaluateAll((els) => els.map((el) => el.getAttribute('data-file') ?? ''))
+}
+
+/**
+ * Click the save button of `filePath` in torrent `infohash`, wait for the
+ * browser download, return the SHA-256 (hex) of the saved bytes.
+ */
+export async function saveAndHash(page: Page, infohash: string, filePath: string, timeout = 60_000): Promise<string> {
+  const button = torrentOf(page, infohash).locator(`${byTestId('save')}[data-file=${JSON.stringify(filePath)}]`)
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout }), button.click()])
+  const saved = await download.path()
+  const failure = await download.failure()
+  if (failure) throw new Error(`saving ${filePath} failed: ${failure}`)
+  return sha256File(saved)
+}
+
+/** One line per torrent on the page, for failure messages. */
+export async function describePage(page: Page): Promise<string> {
+  try {
+    return await page.evaluate(() => {
+      const rows = [...document.querySelectorAll('[data-testid="torrent"]')].map((el) => {
+        const a = (n: string) => el.getAttribute(n)
+        const err = el.querySelector('[data-testid="torrent-error"]')?.textContent?.trim()
+        return `  torrent ${a('data-infohash')} name=${JSON.stringify(a('data-name'))} state=${a('data-state')} progress=${a('data-progress')} peers=${a('data-peers')}${err ? ` error=${JSON.stringify(err)}` : ''}`
+      })
+      const appErr = document.querySelector('[data-testid="app-error"]')?.textContent?.trim()
+      return [`page ${location.href}: ${rows.length} torrent(s)`, ...rows, ...(appErr ? [`  app-error: ${JSON.stringify(appErr)}`] : [])].join('\n')
+    })
+  } catch (err) {
+    return `(page not readable: ${String(err)})`
+  }
+}
+
+// ---------------------------------------------------------------- links
+
+export interface Magnet {
+  infohash: string
+  dn: string | null
+  xl: number | null
+  tr: string[]
+}
+
+/** Parse a BEP 9 magnet link (xt=urn:btih:<40 hex>); throws if it is not one. */
+export function parseMagnet(magnet: string): Magnet {
+  if (!magnet.startsWith('magnet:?')) throw new Error(`not a magnet link: ${magnet}`)
+  const params = new URLSearchParams(magnet.slice('magnet:?'.length))
+  const xt = params.get('xt') ?? ''
+  const m = /^urn:btih:([0-9a-fA-F]{40})$/.exec(xt)
+  if (!m?.[1]) throw new Error(`magnet has no urn:btih:<40 hex> xt: ${magnet}`)
+  const xl = params.get('xl')
+  return { infohash: m[1].toLowerCase(), dn: params.get('dn'), xl: xl === null ? null : Number(xl), tr: params.getAll('tr') }
+}
+
+export function randomInfohash(): string {
+  return randomBytes(20).toString('hex')
+}

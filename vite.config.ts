@@ -1,0 +1,12 @@
+import { defineConfig } from 'vite'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+
+// The client lives in client/; the tracker serves the built files from dist/client.
+export default defineConfig({
+  root: 'client',
+  publicDir: '../public',
+  plugins: [svelte()],
+  build: { outDir: '../dist/client', emptyOutDir: true, target: 'es2022', sourcemap: true },
+  worker: { format: 'es' },
+  server: { port: 5173 },
+})
