@@ -30,8 +30,8 @@ export class MetadataExchange {
     let msg
     try {
       msg = decodeMetadataMessage(payload)
-    } catch (err) {
-      this.host.rejected(peer, `bad ut_metadata message: ${err instanceof Error ? err.message : String(err)}`)
+    } catch {
+      // BEP 9: unknown message types are ignored; a malformed one is not worth a strike either.
       return
     }
     if (msg.msgType === 'request') return this.serve(peer, msg.piece)

@@ -31,7 +31,9 @@ export class WriteBatcher {
   private queue: Pending[] = []
   private inFlight: Pending[] = []
   private timer: ReturnType<typeof setTimeout> | null = null
-  private running: Promise<void> | null = null
+  /** True from start() until the loop sees an empty queue, in the same synchronous step. */
+  private looping = false
+  private running: Promise<void> = Promise.resolve()
   /**
    * Pieces whose last write failed, per torrent. A caller sets a bit as soon as it hands a
    * piece over, so a bitfield queued behind a failed batch may claim pieces that are not
@@ -65,8 +67,8 @@ export class WriteBatcher {
 
   /** Waits until every write handed over so far has settled. */
   async drain(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
-      if (!this.running) this.start()
+    while (this.looping || this.queue.length > 0) {
+      if (!this.looping) this.start()
       await this.running
     }
   }
@@ -76,7 +78,7 @@ export class WriteBatcher {
   }
 
   private schedule(): void {
-    if (this.running) return // the running loop takes the new write with its next batch
+    if (this.looping) return // the running loop takes the new write with its next batch
     if (this.queue.length >= this.maxBatch) {
       this.start()
     } else if (!this.timer) {
@@ -89,23 +91,25 @@ export class WriteBatcher {
   private start(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
-    if (this.running) return
-    this.running = this.loop().finally(() => {
-      this.running = null
-    })
+    if (this.looping) return
+    this.looping = true
+    this.running = this.loop()
   }
 
   // One transaction at a time: IndexedDB runs overlapping read-write transactions one after the
   // other anyway, and waiting lets the next batch fill up to `maxBatch` meanwhile.
   private async loop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch)
-      this.inFlight = batch
-      try {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch)
+        this.inFlight = batch
         await this.commitBatch(batch)
-      } finally {
-        this.inFlight = []
       }
+    } finally {
+      // Runs right after the empty-queue check, with no await between: a write arriving after
+      // this point sees `looping` false and schedules a new loop, so none is stranded.
+      this.looping = false
+      this.inFlight = []
     }
   }
 
@@ -115,12 +119,15 @@ export class WriteBatcher {
     try {
       results = await this.commit(writes, this.bitfieldsFor(writes))
     } catch (err) {
+      this.inFlight = []
       for (const p of batch) {
         this.markFailed(p.write)
         p.reject(err)
       }
       return
     }
+    // Committed: readers find the bytes in IndexedDB now, and callers may continue.
+    this.inFlight = []
     batch.forEach((p, i) => {
       const err = results[i] ?? null
       if (err) {

@@ -1,0 +1,128 @@
+// In-memory stand-ins for the browser parts of the engine (data channel, IndexedDB store,
+// hash worker pool), so the torrent logic can be exercised in Node with real bytes.
+import { buildInfo } from '../../shared/torrent'
+import type { TorrentInfo } from '../../shared/torrent'
+import { choosePieceLength, pieceCountFor, pieceLengthAt } from '../../shared/pieces'
+import { equalBytes, randomPeerId, sha1 } from '../../shared/binary'
+import type { PeerChannel } from '../src/lib/engine/rtc'
+import { TokenBucket } from '../src/lib/engine/rate'
+import { Torrent } from '../src/lib/engine/torrent'
+import type { TorrentDeps } from '../src/lib/engine/torrent-types'
+import type { HashPool } from '../src/lib/hashing/pool'
+import type { PieceStore } from '../src/lib/storage/piece-store'
+
+class FakeChannel implements PeerChannel {
+  other: FakeChannel | null = null
+  private dataCbs: ((d: Uint8Array) => void)[] = []
+  private closeCbs: ((r: string) => void)[] = []
+  closed = false
+  bufferedAmount = 0
+  /** Rewrites outgoing bytes: lets a test play a lying peer. */
+  tamper: ((d: Uint8Array) => Uint8Array) | null = null
+
+  send(data: Uint8Array): void {
+    if (this.closed) return
+    const copy = this.tamper ? this.tamper(data.slice()) : data.slice()
+    const to = this.other
+    setTimeout(() => to && !to.closed && to.dataCbs.forEach((cb) => cb(copy)), 0)
+  }
+  onData(cb: (d: Uint8Array) => void) { this.dataCbs.push(cb) }
+  onDrain(_cb: () => void) {}
+  onClose(cb: (r: string) => void) { this.closeCbs.push(cb) }
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.closeCbs.forEach((cb) => cb('closed'))
+    this.other?.close()
+  }
+}
+
+export function channelPair(): [FakeChannel, FakeChannel] {
+  const a = new FakeChannel()
+  const b = new FakeChannel()
+  a.other = b
+  b.other = a
+  return [a, b]
+}
+
+export class MemoryStore {
+  pieces = new Map<string, Uint8Array>()
+  writes = 0
+  async writePiece(infoHash: string, index: number, data: Uint8Array): Promise<void> {
+    this.writes++
+    this.pieces.set(`${infoHash}:${index}`, data.slice())
+  }
+  async readPiece(infoHash: string, index: number): Promise<Uint8Array | null> {
+    return this.pieces.get(`${infoHash}:${index}`) ?? null
+  }
+}
+
+const pool = {
+  async verify(buffer: ArrayBuffer, expected: Uint8Array) {
+    return { ok: equalBytes(await sha1(new Uint8Array(buffer)), expected), buffer }
+  },
+}
+
+export interface Node {
+  torrent: Torrent
+  store: MemoryStore
+  peerId: Uint8Array
+  completed: Promise<void>
+}
+
+export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: Uint8Array | null, store = new MemoryStore()): Node {
+  let done!: () => void
+  const completed = new Promise<void>((r) => (done = r))
+  const peerId = randomPeerId()
+  const deps: TorrentDeps = {
+    store: store as unknown as PieceStore,
+    pool: pool as unknown as HashPool,
+    peerId,
+    limits: { up: new TokenBucket(), down: new TokenBucket() },
+    onChange: () => undefined,
+    persistInfo: async () => undefined,
+    completed: () => done(),
+  }
+  const torrent = new Torrent(infoHash, 'x', info, bitfield, deps)
+  torrent.start()
+  return { torrent, store, peerId, completed }
+}
+
+export function connect(a: Node, b: Node): [FakeChannel, FakeChannel] {
+  const [ca, cb] = channelPair()
+  const hex = (id: Uint8Array) => Buffer.from(id).toString('hex')
+  a.torrent.attach(ca, hex(b.peerId), 'b')
+  b.torrent.attach(cb, hex(a.peerId), 'a')
+  return [ca, cb]
+}
+
+/** A random file split into pieces, its info, and a seeder store holding every piece. */
+export async function makeTorrent(size: number, pieceLength = choosePieceLength(size)) {
+  const bytes = new Uint8Array(size)
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)))
+  const count = pieceCountFor(size, pieceLength)
+  const hashes = new Uint8Array(count * 20)
+  const store = new MemoryStore()
+  const pieces: Uint8Array[] = []
+  for (let i = 0; i < count; i++) {
+    const piece = bytes.subarray(i * pieceLength, i * pieceLength + pieceLengthAt(size, pieceLength, i))
+    pieces.push(piece)
+    hashes.set(await sha1(piece), i * 20)
+  }
+  const info = await buildInfo({ name: 'random.bin', files: [{ path: 'random.bin', length: size }], pieceLength, pieceHashes: hashes })
+  for (let i = 0; i < count; i++) store.pieces.set(`${info.infoHash}:${i}`, pieces[i]!.slice())
+  const full = new Uint8Array(Math.ceil(count / 8)).fill(0xff)
+  const spare = full.length * 8 - count
+  if (spare) full[full.length - 1] = (0xff << spare) & 0xff
+  return { bytes, info, store, full }
+}
+
+export function assembled(store: MemoryStore, info: TorrentInfo): Uint8Array {
+  const out = new Uint8Array(info.length)
+  for (let i = 0; i < info.pieceCount; i++) {
+    const p = store.pieces.get(`${info.infoHash}:${i}`)
+    if (!p) throw new Error(`piece ${i} missing`)
+    out.set(p, i * info.pieceLength)
+  }
+  return out
+}
