@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 
@@ -5,7 +6,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 export default defineConfig({
   root: 'client',
   publicDir: '../public',
-  plugins: [svelte()],
+  plugins: [svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) })],
   build: { outDir: '../dist/client', emptyOutDir: true, target: 'es2022', sourcemap: true },
   worker: { format: 'es' },
   server: { port: 5173 },

@@ -2,6 +2,7 @@
 import {
   appError,
   byTestId,
+  closedPort,
   expect,
   makeRandomFile,
   openMagnet,
@@ -37,7 +38,8 @@ test('an empty file is refused with a message', async ({ peer, tmpDir }) => {
 
 test('a magnet whose tracker cannot be reached waits for metadata and says why', async ({ peer }) => {
   const infohash = randomInfohash()
-  const magnet = `magnet:?xt=urn:btih:${infohash}&dn=unreachable.bin&tr=${encodeURIComponent('ws://127.0.0.1:1/announce')}`
+  const tracker = `ws://127.0.0.1:${await closedPort()}/announce` // nothing listens there
+  const magnet = `magnet:?xt=urn:btih:${infohash}&dn=unreachable.bin&tr=${encodeURIComponent(tracker)}`
   const { page } = await peer('user')
 
   await openMagnet(page, magnet)

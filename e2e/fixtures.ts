@@ -19,6 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import {
@@ -373,6 +374,22 @@ export function parseMagnet(magnet: string): Magnet {
   if (!m?.[1]) throw new Error(`magnet has no urn:btih:<40 hex> xt: ${magnet}`)
   const xl = params.get('xl')
   return { infohash: m[1].toLowerCase(), dn: params.get('dn'), xl: xl === null ? null : Number(xl), tr: params.getAll('tr') }
+}
+
+/**
+ * A loopback TCP port with nothing listening on it (bound, then released): a
+ * tracker URL on it is refused at once, like a tracker that is down. (Low
+ * ports such as 1 are "unsafe ports" Chromium refuses to dial at all.)
+ */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }
 
 export function randomInfohash(): string {

@@ -1,4 +1,4 @@
-// `npm test`: typecheck → unit tests → vite build → browser e2e (in a
+// `npm test`: typecheck → unit tests → vite build → browser e2e (unit and e2e in a
 // loopback-only network namespace). Stops at the first failing stage with a
 // non-zero exit; always ends with one line `tests: N passed, N failed[, N skipped]`
 // summing the unit and e2e test counts.
@@ -17,6 +17,9 @@ const UNIT_TAP = path.join(RESULTS, 'unit.tap')
 const E2E_JSON = path.join(RESULTS, 'e2e.json') // written by the json reporter of playwright.config.ts
 const UNIT_DIRS = ['shared/test', 'signal-tracker/test', 'client/test']
 const MIN = 60_000
+// Unit and e2e tests run in a loopback-only network namespace: whatever they
+// start or dial can reach 127.0.0.0/8 and nothing else.
+const NETNS = ['bash', path.join(root, 'scripts', 'in-loopback-netns.sh')]
 
 const counts = { passed: 0, failed: 0, skipped: 0 }
 let current = null // the running child, for signal forwarding and time limits
@@ -40,14 +43,14 @@ const STAGES = {
     mkdirSync(RESULTS, { recursive: true })
     let failure = null
     try {
-      await run('node --test', [
+      await run('node --test (loopback-only netns)', [
         '--import', 'tsx',
         '--test',
         '--test-timeout=120000',
         '--test-reporter=spec', '--test-reporter-destination=stdout',
         '--test-reporter=tap', `--test-reporter-destination=${path.relative(root, UNIT_TAP)}`,
         ...files,
-      ], 10 * MIN)
+      ], 10 * MIN, { wrap: NETNS })
     } catch (err) {
       failure = err
     }
@@ -73,7 +76,7 @@ const STAGES = {
     try {
       // The dist/client build is checked (and redone if stale) by e2e/global-setup.ts.
       await run('playwright (loopback-only netns)', [bin('@playwright/test', 'cli.js'), 'test'], 20 * MIN, {
-        wrap: ['bash', path.join(root, 'scripts', 'in-loopback-netns.sh')],
+        wrap: NETNS,
       })
     } catch (err) {
       failure = err

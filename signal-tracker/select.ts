@@ -7,9 +7,11 @@ export interface Pickable {
   index: number
 }
 
-// How many uniformly sampled candidates the weighted draw chooses among, per wanted target.
-// Larger pools favour heavy uploaders more strongly; 3 keeps newcomers reachable.
+// How many uniformly sampled candidates the weighted draw chooses among: per wanted target,
+// and at least MIN_POOL. Larger pools favour heavy uploaders more strongly; these keep
+// newcomers reachable while a big uploader gets several times the offers of an idle peer.
 const POOL_PER_TARGET = 3
+const MIN_POOL = 8
 
 /**
  * Weight of a peer given its reported upload in bytes: 1 for nothing, +1 per doubling past
@@ -37,7 +39,7 @@ export function pickWeighted<T extends Pickable>(
   out.length = 0
   const n = members.length
   if (count <= 0 || n === 0) return out
-  const pool = count * POOL_PER_TARGET
+  const pool = Math.max(MIN_POOL, count * POOL_PER_TARGET)
   const keys: number[] = []
   let seen = 0
   for (let i = 0; i < n && seen < pool; i++) {

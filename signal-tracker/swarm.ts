@@ -21,7 +21,7 @@ export class Refusal extends Error {
 export type RefusalCode =
   | 'rate_limited' | 'binary_frame' | 'frame_too_large' | 'malformed' | 'peer_id_taken'
   | 'too_many_peer_ids' | 'too_many_torrents' | 'no_pending_offer' | 'scrape_without_hash'
-  | 'connection_limit' | 'slow_consumer'
+  | 'connection_limit' | 'slow_consumer' | 'internal_error'
 
 export class Peer {
   readonly idJson: string

@@ -1,5 +1,6 @@
 // The page's state as Svelte 5 runes. Engine events only mark it dirty; a throttled refresh
 // copies snapshots into rune state, so a 25 MB/s download does not re-render per block.
+import { MagnetError } from '../../../../shared/magnet'
 import { TabswarmClient } from '../engine/client'
 import type { Importing } from '../engine/client'
 import { snapshot } from './snapshot'
@@ -74,7 +75,7 @@ export class AppState {
       await this.client.addMagnet(text)
       return true
     } catch (err) {
-      this.error = message(err)
+      this.error = err instanceof MagnetError ? `This magnet link cannot be opened: ${err.message}` : message(err)
       return false
     }
   }

@@ -1,0 +1,47 @@
+// What scenarios share: temp space, servers, and where figures and notes go.
+import type { TmpSpace } from './env'
+import type { WatchState } from './watch'
+
+export interface Ctx {
+  tmp: TmpSpace
+  /** The bench's own static server (raw, WebTorrent and hashing pages). */
+  staticUrl: string
+  /** Path of the hashing page on staticUrl, and what it measures. */
+  hashPage: string
+  /** The app built for this run, or why it could not be built. */
+  appDir: string | null
+  appError: string | null
+  /** Main file size, MiB. */
+  mb: number
+  /** Figures by key (see run.ts FIGURES). */
+  results: Record<string, number>
+  /** Text facts next to figures (implementation measured, storage used…). */
+  facts: Record<string, string>
+  /** Diagnostic lines for the report (phases, CPU). */
+  notes: string[]
+}
+
+/** A transfer's time limit: a minute plus the size at 1.5 MB/s. */
+export function transferTimeoutMs(bytes: number): number {
+  const env = Number(process.env.BENCH_TIMEOUT_S)
+  if (env > 0) return env * 1000
+  return 60_000 + (bytes / 1.5e6) * 1000
+}
+
+export const STALL_MS = 90_000
+
+export function formatTimeline(tl: WatchState['timeline']): string {
+  const fmt = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
+  const keep = tl.filter(([, what]) => !/^peers /.test(what) || tl.filter(([, w]) => /^peers /.test(w)).length <= 6)
+  return keep.map(([ms, what]) => `${what} @${fmt(ms)}`).join(' → ')
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${label}: no result after ${Math.round(ms / 1000)} s`)), ms)
+    }),
+  ])
+}

@@ -1,0 +1,91 @@
+// CPU time of a browser's processes and of its renderers' threads, from /proc, to see where a
+// transfer spends its time (the renderer's main thread, its workers, the network service…).
+import { readdirSync, readFileSync } from 'node:fs'
+import { descendantPids, processType } from './browser'
+
+const TICKS_PER_SECOND = 100 // sysconf(_SC_CLK_TCK) on Linux
+
+function ticksOf(statPath: string): { comm: string; ticks: number } | null {
+  try {
+    const stat = readFileSync(statPath, 'utf8')
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // fields after comm: state(0) ppid(1) … utime(11) stime(12)
+    return { comm, ticks: Number(f[11]) + Number(f[12]) }
+  } catch {
+    return null
+  }
+}
+
+/** "process type / thread name" → ticks; threads of one name in one process type merged. */
+function snapshot(browserPid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const pid of [browserPid, ...descendantPids(browserPid)]) {
+    const type = processType(pid)
+    let tids: string[] = []
+    try {
+      tids = readdirSync(`/proc/${pid}/task`)
+    } catch {
+      continue
+    }
+    for (const tid of tids) {
+      const t = ticksOf(`/proc/${pid}/task/${tid}/stat`)
+      if (!t) continue
+      const thread = t.comm.replace(/\d+$/, '').trim() || t.comm
+      const key = `${type}/${thread}`
+      out.set(key, (out.get(key) ?? 0) + t.ticks)
+    }
+  }
+  return out
+}
+
+export interface CpuReport {
+  wallS: number
+  /** process type → CPU seconds */
+  processes: Array<[string, number]>
+  /** "type/thread" → CPU seconds, biggest first */
+  threads: Array<[string, number]>
+  totalS: number
+}
+
+export interface CpuProbe {
+  stop(): CpuReport
+}
+
+/** CPU used by the browser `browserPid` and its children between start and stop. */
+export function probeBrowserCpu(browserPid: number): CpuProbe {
+  const t0 = Date.now()
+  const before = snapshot(browserPid)
+  return {
+    stop() {
+      const after = snapshot(browserPid)
+      const threads: Array<[string, number]> = []
+      const procs = new Map<string, number>()
+      for (const [key, ticks] of after) {
+        const d = (ticks - (before.get(key) ?? 0)) / TICKS_PER_SECOND
+        if (d <= 0) continue
+        threads.push([key, round2(d)])
+        const type = key.slice(0, key.indexOf('/'))
+        procs.set(type, (procs.get(type) ?? 0) + d)
+      }
+      threads.sort((a, b) => b[1] - a[1])
+      const processes = [...procs].map(([k, v]) => [k, round2(v)] as [string, number]).sort((a, b) => b[1] - a[1])
+      return { wallS: (Date.now() - t0) / 1000, processes, threads, totalS: round2(processes.reduce((s, [, v]) => s + v, 0)) }
+    },
+  }
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100
+}
+
+export function formatCpu(name: string, r: CpuReport): string {
+  const pct = (s: number) => `${Math.round((100 * s) / r.wallS)}%`
+  const procs = r.processes.slice(0, 4).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ')
+  const threads = r.threads
+    .filter(([, s]) => s >= 0.1)
+    .slice(0, 6)
+    .map(([n, s]) => `${n} ${pct(s)}`)
+    .join(', ')
+  return `${name}: CPU ${r.totalS.toFixed(1)} s in ${r.wallS.toFixed(1)} s (${procs}); busiest threads (% of one core): ${threads}`
+}

@@ -1,0 +1,204 @@
+// The figures table, the floors of the issue, and the "Browser benchmarks" section of BENCHMARKS.md.
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { Ctx } from './context'
+import { MEMORY_MB, ROOT, SWARM_LEECHERS, chromiumVersion } from './env'
+
+export interface Floor {
+  name: string
+  /** measured value and the bound, as shown */
+  measured: (r: Record<string, number>) => number | undefined
+  bound: number
+  cmp: '>=' | '<'
+  unit: string
+  basis: string
+}
+
+export const FLOORS: Floor[] = [
+  {
+    name: 'Tabswarm 1→1 ≥ 1.5× WebTorrent (default store)',
+    measured: (r) => ratio(r['ts.mbps'], r['wt.mbps']),
+    bound: 1.5,
+    cmp: '>=',
+    unit: '×',
+    basis: 'throughput ratio',
+  },
+  {
+    name: 'Tabswarm 1→1 ≥ 80% of the raw data channel',
+    measured: (r) => ratio(r['ts.mbps'], r['raw.mbps']),
+    bound: 0.8,
+    cmp: '>=',
+    unit: '×',
+    basis: 'throughput ratio',
+  },
+  {
+    name: `1 seeder → ${SWARM_LEECHERS} leechers < 2.5× the 1→1 time`,
+    measured: (r) => ratio(r['swarm.ms'], r['ts.ms']),
+    bound: 2.5,
+    cmp: '<',
+    unit: '×',
+    basis: 'time ratio',
+  },
+  {
+    name: 'Worker-pool hashing ≥ 1.6× one main-thread loop',
+    measured: (r) => ratio(r['hash.poolMBps'], r['hash.mainMBps']),
+    bound: 1.6,
+    cmp: '>=',
+    unit: '×',
+    basis: 'throughput ratio',
+  },
+  {
+    name: `Leecher renderer < 400 MB while downloading ${MEMORY_MB} MiB`,
+    measured: (r) => r['mem.peakMB'],
+    bound: 400,
+    cmp: '<',
+    unit: 'MB',
+    basis: 'peak VmRSS',
+  },
+]
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b
+}
+
+const f1 = (x: number | undefined, d = 1) => (x === undefined ? '—' : x.toFixed(d))
+const secs = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`)
+
+export function figureRows(ctx: Ctx, failures: Record<string, string>): Array<[string, string, string]> {
+  const r = ctx.results
+  const mb = ctx.mb
+  const failed = (s: string) => (failures[s] ? `failed: ${failures[s]!.split('\n')[0]!.slice(0, 160)}` : 'not run')
+  const rows: Array<[string, string, string]> = []
+  const add = (scenario: string, what: string, value: string | undefined) => rows.push([scenario, what, value ?? failed(scenario)])
+  add('raw', `Raw RTCDataChannel, ${mb} MiB, 64 KiB sends`, r['raw.mbps'] !== undefined ? `${f1(r['raw.mbps'])} MB/s (${secs(r['raw.ms'])})` : undefined)
+  add('webtorrent', `WebTorrent 3 1→1, ${mb} MiB, default store (OPFS)`, r['wt.mbps'] !== undefined ? `${f1(r['wt.mbps'])} MB/s (${secs(r['wt.ms'])})` : undefined)
+  add('tabswarm', `Tabswarm 1→1, ${mb} MiB, paste → all pieces verified in IndexedDB`, r['ts.mbps'] !== undefined ? `${f1(r['ts.mbps'])} MB/s (${secs(r['ts.ms'])})` : undefined)
+  add(
+    'swarm',
+    `Tabswarm 1→${SWARM_LEECHERS}, ${mb} MiB, until all done`,
+    r['swarm.ms'] !== undefined
+      ? `${secs(r['swarm.ms'])} = ${f1(ratio(r['swarm.ms'], r['ts.ms']), 2)}× the 1→1 time (${f1(r['swarm.aggMbps'])} MB/s delivered in total)`
+      : undefined,
+  )
+  add(
+    'seed',
+    `Seeding ${mb} MiB: Tabswarm choose → seeding (read, hash, store)`,
+    r['ts.seedMs'] !== undefined ? `${secs(r['ts.seedMs'])} (${f1((mb * 1.048576) / (r['ts.seedMs'] / 1000))} MB/s)` : undefined,
+  )
+  add(
+    'seed',
+    `Seeding ${mb} MiB: WebTorrent seed() to its callback`,
+    r['wt.seedMs'] !== undefined
+      ? `${secs(r['wt.seedMs'])} (${f1((mb * 1.048576) / (r['wt.seedMs'] / 1000))} MB/s); Tabswarm takes ${f1(ratio(r['ts.seedMs'], r['wt.seedMs']), 2)}× its time`
+      : undefined,
+  )
+  add(
+    'hash',
+    `SHA-1 of ${mb} MiB: worker pool vs one main-thread crypto.subtle loop`,
+    r['hash.poolMBps'] !== undefined
+      ? `${f1(r['hash.poolMBps'], 0)} MB/s vs ${f1(r['hash.mainMBps'], 0)} MB/s = ${f1(ratio(r['hash.poolMBps'], r['hash.mainMBps']), 2)}×`
+      : undefined,
+  )
+  add(
+    'memory',
+    `Leecher renderer peak VmRSS, Tabswarm ${MEMORY_MB} MiB download`,
+    r['mem.peakMB'] !== undefined
+      ? `${f1(r['mem.peakMB'], 0)} MB (all its renderers together ${f1(r['mem.peakSumMB'], 0)} MB; download ${secs(r['mem.ms'])} = ${f1(r['mem.mbps'])} MB/s)`
+      : undefined,
+  )
+  return rows
+}
+
+export function floorRows(ctx: Ctx): Array<[string, string, string]> {
+  return FLOORS.map((f) => {
+    const v = f.measured(ctx.results)
+    if (v === undefined) return [f.name, '—', 'NOT MEASURED']
+    const ok = f.cmp === '>=' ? v >= f.bound : v < f.bound
+    const shown = f.unit === 'MB' ? `${v.toFixed(0)} MB` : `${v.toFixed(2)}×`
+    return [f.name, shown, ok ? 'PASS' : 'BELOW']
+  })
+}
+
+export function printTable(title: string, head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')
+  console.log(`\n${title}`)
+  console.log(line(head))
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const r of rows) console.log(line(r))
+}
+
+function mdTable(head: string[], rows: string[][]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|')
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n')
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU'
+  return `${os.cpus().length} cores (nproc ${os.availableParallelism()}), ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${chromiumVersion()} headless, Node ${process.version}, Linux ${os.release()}`
+}
+
+export function section(ctx: Ctx, failures: Record<string, string>, elapsedS: number): string {
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+  const parts = [
+    '## Browser benchmarks',
+    '',
+    '`npm run bench` (bench/run.ts; a benchmark, not a timed test: it reports, it does not fail on a figure).',
+    'All scenarios run in one go, in headless Chromium inside a loopback-only network namespace, so the',
+    'ratios between them hold on a noisy machine. Subsets: `npm run bench -- raw webtorrent tabswarm swarm seed hash memory`;',
+    '`BENCH_MB=64` for quick iterations (figures are only written here by a full run at the default sizes).',
+    '',
+    `Measured ${date} on ${machine()}; whole run ${Math.round(elapsedS)} s.`,
+    '',
+    mdTable(['Scenario', 'Figure'], figureRows(ctx, failures).map(([, what, v]) => [what, v])),
+    '',
+    'Floors (from the issue):',
+    '',
+    mdTable(['Floor', 'Measured', 'Result'], floorRows(ctx)),
+    '',
+    '### How',
+    '',
+    '- Every peer is its own page; Tabswarm and WebTorrent peers are each their own Chromium with an on-disk profile',
+    '  (`launchPersistentContext`), so IndexedDB and OPFS are on disk as in a user\'s tab (Playwright\'s `newContext()`',
+    '  keeps storage in memory). The raw data channel and hashing pages use in-memory contexts (nothing is stored).',
+    '- No ICE servers anywhere (`iceServers: []`, WebTorrent `tracker.rtcConfig`): host candidates on loopback only.',
+    '- Tabswarm: the app built from this tree (`vite build`), served by `createTracker()` with its defaults. Seeder:',
+    '  `file-input` ← the file (by path), clock from the input\'s `change` event to `data-state=seeding`. Leecher: magnet',
+    '  from `share-link` into `link-input`, clock from the `link-submit` click to `data-progress=1` (verified and stored',
+    '  in IndexedDB); both read in the page with `performance.now()`. 1→N: from the first click to the last leecher done.',
+    '- WebTorrent: `webtorrent/dist/webtorrent.min.js` on a page of the bench\'s own server, `bittorrent-tracker`',
+    '  (`ws` only) as tracker; `seed(file)` timed to its callback, `add(magnet)` to `done`; default store, which in',
+    '  Chromium is OPFS (`fsa-chunk-store`) behind a 20-piece memory cache.',
+    '- Raw: two pages, one ordered reliable `RTCDataChannel`, 64 KiB sends kept between 1 and 4 MiB of `bufferedAmount`,',
+    '  timed until the receiver acknowledges the last byte.',
+    `- Hashing: ${ctx.facts['hash.impl'] ?? 'not run'}.`,
+    `- Memory: the leecher's browser is found by its profile; VmRSS of its \`--type=renderer\` processes sampled every`,
+    '  250 ms from the click to done; the figure is the biggest single renderer (the page\'s, which also runs its workers).',
+  ]
+  if (ctx.notes.length) {
+    parts.push('', '### Where the time goes (this run)', '', ...ctx.notes.map((n) => `- ${n}`))
+  }
+  return parts.join('\n') + '\n'
+}
+
+/** Replaces (or appends) the "## Browser benchmarks" section, leaving every other section alone. */
+export async function writeSection(text: string): Promise<string> {
+  const file = path.join(ROOT, 'BENCHMARKS.md')
+  const old = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n'
+  const lines = old.split('\n')
+  const start = lines.findIndex((l) => /^## Browser benchmarks\s*$/.test(l))
+  let out: string
+  if (start < 0) {
+    out = `${old.replace(/\n*$/, '')}\n\n${text}`
+  } else {
+    let end = lines.findIndex((l, i) => i > start && /^## /.test(l))
+    if (end < 0) end = lines.length
+    const before = lines.slice(0, start).join('\n').replace(/\n*$/, '')
+    const after = lines.slice(end).join('\n').replace(/^\n*/, '')
+    out = `${before ? before + '\n\n' : ''}${text}${after ? '\n' + after : ''}`
+  }
+  await writeFile(file, out.replace(/\n*$/, '\n'))
+  return file
+}

@@ -1,0 +1,151 @@
+// Browser benchmarks of Tabswarm against the raw data channel and WebTorrent (see BENCHMARKS.md).
+//
+//   npm run bench                                  all scenarios, figures into BENCHMARKS.md
+//   npm run bench -- raw hash                      a subset (raw webtorrent tabswarm swarm seed hash memory)
+//   BENCH_MB=64 npm run bench -- tabswarm          smaller file for quick iterations
+//
+// Env: BENCH_MB (main file, MiB, default 256), BENCH_MEMORY_MB (memory scenario, default 1024),
+// BENCH_LEECHERS (swarm, default 4), BENCH_WRITE=1|0 (force/suppress writing BENCHMARKS.md; by default
+// only a full run at the default sizes writes it), BENCH_KEEP_TMP=1, BENCH_VERBOSE=1 (page consoles),
+// BENCH_TMPDIR (where the random files and profiles go; default the OS temp dir).
+//
+// Browsers only ever run inside a loopback-only network namespace (npm run bench does that through
+// scripts/in-loopback-netns.sh); this script refuses to start one when another interface is up.
+import path from 'node:path'
+import type { Ctx } from './lib/context'
+import { BENCH_MB, MEMORY_MB, ROOT, SWARM_LEECHERS, assertLoopbackOnly, tmpSpace } from './lib/env'
+import { figureRows, floorRows, machine, printTable, section, writeSection } from './lib/report'
+import { startStaticServer } from './lib/static-server'
+import { buildApp, run } from './lib/tabswarm'
+import { hash } from './scenarios/hash'
+import { raw } from './scenarios/raw'
+import { memory, swarm, tabswarm, tabswarmSeedOnly } from './scenarios/tabswarm'
+import { webtorrent, wtSeedPeer } from './scenarios/webtorrent'
+import { startWtTracker } from './lib/wt-tracker'
+import { closeAll } from './lib/browser'
+
+const ALL = ['raw', 'webtorrent', 'tabswarm', 'swarm', 'seed', 'hash', 'memory'] as const
+type Scenario = (typeof ALL)[number]
+
+async function seed(ctx: Ctx): Promise<void> {
+  // The 1→1 scenarios already time seeding on a fresh profile; only measure what is missing.
+  if (ctx.results['ts.seedMs'] === undefined) await tabswarmSeedOnly(ctx)
+  if (ctx.results['wt.seedMs'] === undefined) {
+    const tracker = await startWtTracker()
+    try {
+      const { peer, seed: s } = await wtSeedPeer(ctx, await ctx.tmp.file(ctx.mb), tracker.wsUrl, 'wt-seeder')
+      await closeAll([peer])
+      ctx.results['wt.seedMs'] = s.ms
+      console.log(`  WebTorrent seed(): ${(s.ms / 1000).toFixed(2)} s`)
+    } finally {
+      await tracker.close()
+    }
+  }
+}
+
+const RUNNERS: Record<Scenario, (ctx: Ctx) => Promise<void>> = { raw, webtorrent, tabswarm, swarm, seed, hash, memory }
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2)
+  const unknown = args.filter((a) => !(ALL as readonly string[]).includes(a))
+  if (unknown.length) {
+    console.error(`unknown scenario(s): ${unknown.join(', ')}; choose from ${ALL.join(' ')}`)
+    return 2
+  }
+  const selected = ALL.filter((s) => args.length === 0 || args.includes(s))
+  assertLoopbackOnly()
+  const t0 = Date.now()
+  console.log(`Tabswarm browser benchmarks: ${selected.join(', ')}; ${BENCH_MB} MiB (memory ${MEMORY_MB} MiB, ${SWARM_LEECHERS} leechers)`)
+  console.log(`machine: ${machine()}`)
+
+  const tmp = await tmpSpace()
+  const cleanup = async () => {
+    if (process.env.BENCH_KEEP_TMP === '1') console.log(`temp files kept in ${tmp.dir}`)
+    else await tmp.cleanup()
+  }
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      console.error(`\n${sig}: removing ${tmp.dir}`)
+      void cleanup().finally(() => process.exit(130))
+    })
+  }
+
+  const ctx: Ctx = {
+    tmp,
+    staticUrl: '',
+    hashPage: 'hash/',
+    appDir: null,
+    appError: null,
+    mb: BENCH_MB,
+    results: {},
+    facts: {},
+    notes: [],
+  }
+  const failures: Record<string, string> = {}
+  let server: Awaited<ReturnType<typeof startStaticServer>> | undefined
+  try {
+    if (selected.some((s) => ['tabswarm', 'swarm', 'seed', 'memory'].includes(s))) {
+      const appDir = path.join(tmp.dir, 'app')
+      try {
+        await buildApp(appDir)
+        ctx.appDir = appDir
+      } catch (err) {
+        ctx.appError = err instanceof Error ? err.message : String(err)
+        console.error(`the app did not build: ${ctx.appError}`)
+      }
+    }
+    let hashDir: string | null = null
+    if (selected.includes('hash')) {
+      hashDir = path.join(tmp.dir, 'hash-page')
+      try {
+        const vite = path.join(ROOT, 'node_modules', '.bin', 'vite')
+        await run(vite, ['build', '--config', 'bench/hash-page/vite.config.ts', '--outDir', hashDir, '--emptyOutDir', '--logLevel', 'warn'], 'vite build (hash page)')
+      } catch (err) {
+        console.error(`the HashPool page did not build, measuring the bench's own worker pool instead: ${String(err).slice(0, 500)}`)
+        hashDir = null
+        ctx.hashPage = 'hash-fallback.html'
+      }
+    }
+    server = await startStaticServer(hashDir)
+    ctx.staticUrl = server.url
+
+    for (const s of selected) {
+      const ts = Date.now()
+      console.log(`\n▶ ${s}`)
+      try {
+        await RUNNERS[s](ctx)
+        console.log(`  (${((Date.now() - ts) / 1000).toFixed(0)} s)`)
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err)
+        failures[s] = msg
+        console.error(`  ✗ ${s} failed after ${((Date.now() - ts) / 1000).toFixed(0)} s: ${msg}`)
+      }
+    }
+  } finally {
+    await server?.close()
+    await cleanup()
+  }
+
+  const elapsedS = (Date.now() - t0) / 1000
+  printTable('Figures', ['Scenario', 'Figure'], figureRows(ctx, failures).filter(([s]) => selected.includes(s as Scenario)).map(([, w, v]) => [w, v]))
+  printTable('Floors', ['Floor', 'Measured', 'Result'], floorRows(ctx))
+  if (ctx.notes.length) {
+    console.log('\nWhere the time goes:')
+    for (const n of ctx.notes) console.log(`  - ${n}`)
+  }
+  console.log(`\nwhole run: ${elapsedS.toFixed(0)} s`)
+
+  const full = selected.length === ALL.length && !process.env.BENCH_MB && !process.env.BENCH_MEMORY_MB && !process.env.BENCH_LEECHERS
+  const write = process.env.BENCH_WRITE === '1' || (process.env.BENCH_WRITE !== '0' && full)
+  if (write) console.log(`wrote the "Browser benchmarks" section of ${await writeSection(section(ctx, failures, elapsedS))}`)
+  else console.log('BENCHMARKS.md not written (a subset or non-default sizes; BENCH_WRITE=1 forces it)')
+  return Object.keys(failures).length ? 1 : 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err)
+    process.exit(1)
+  },
+)

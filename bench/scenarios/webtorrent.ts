@@ -1,0 +1,81 @@
+// WebTorrent reference: the webtorrent package's browser bundle in two browsers with on-disk
+// profiles (its default store, OPFS), bittorrent-tracker as tracker. Seeder: client.seed(file);
+// leecher: client.add(magnet), timed to 'done'.
+import { closeAll, dumpLogs, peerBrowserPid, persistentPeer, type Peer } from '../lib/browser'
+import { transferTimeoutMs, withTimeout, type Ctx } from '../lib/context'
+import { formatCpu, probeBrowserCpu } from '../lib/cpu'
+import { MiB, mbps } from '../lib/env'
+import { startWtTracker } from '../lib/wt-tracker'
+
+interface SeedOut {
+  ms: number
+  magnet: string
+  infoHash: string
+  pieceLength: number
+  pieces: number
+}
+interface AddOut {
+  ms: number
+  phases: Record<string, number>
+  length: number
+  peers: number
+}
+
+export async function wtSeedPeer(ctx: Ctx, file: string, wsUrl: string, name: string): Promise<{ peer: Peer; seed: SeedOut }> {
+  const peer = await persistentPeer(name, await ctx.tmp.profile(name), `${ctx.staticUrl}webtorrent.html`)
+  await peer.page.waitForFunction(() => typeof (window as any).wtSeed === 'function')
+  await peer.page.locator('#file').setInputFiles(file)
+  const size = ctx.mb * MiB
+  const seed = await withTimeout(
+    peer.page.evaluate((u) => (window as any).wtSeed(u), wsUrl) as Promise<SeedOut>,
+    transferTimeoutMs(size),
+    'WebTorrent seed()',
+  )
+  return { peer, seed }
+}
+
+export async function wtLeechPeer(ctx: Ctx, name: string): Promise<Peer> {
+  const peer = await persistentPeer(name, await ctx.tmp.profile(name), `${ctx.staticUrl}webtorrent.html`)
+  await peer.page.waitForFunction(() => typeof (window as any).wtAdd === 'function')
+  return peer
+}
+
+export function wtAdd(peer: Peer, magnet: string, wsUrl: string, bytes: number): Promise<AddOut> {
+  return withTimeout(
+    peer.page.evaluate(([m, u]) => (window as any).wtAdd(m, u), [magnet, wsUrl] as const) as Promise<AddOut>,
+    transferTimeoutMs(bytes),
+    'WebTorrent download',
+  )
+}
+
+export async function webtorrent(ctx: Ctx): Promise<void> {
+  const size = ctx.mb * MiB
+  const file = await ctx.tmp.file(ctx.mb)
+  const tracker = await startWtTracker()
+  const peers: Peer[] = []
+  try {
+    const { peer: seeder, seed } = await wtSeedPeer(ctx, file, tracker.wsUrl, 'wt-seeder')
+    peers.push(seeder)
+    ctx.results['wt.seedMs'] = seed.ms
+    console.log(`  WebTorrent seed(): ${(seed.ms / 1000).toFixed(2)} s (${seed.pieces} pieces of ${seed.pieceLength / 1024} KiB)`)
+    const leecher = await wtLeechPeer(ctx, 'wt-leecher')
+    peers.push(leecher)
+    const cpu = probeBrowserCpu(peerBrowserPid(leecher))
+    const seederCpu = probeBrowserCpu(peerBrowserPid(seeder))
+    const out = await wtAdd(leecher, seed.magnet, tracker.wsUrl, size)
+    ctx.results['wt.ms'] = out.ms
+    ctx.results['wt.mbps'] = mbps(size, out.ms)
+    const ph = Object.entries(out.phases).map(([k, v]) => `${k} @${(v / 1000).toFixed(2)} s`).join(' → ')
+    console.log(`  WebTorrent 1→1: ${(out.ms / 1000).toFixed(2)} s = ${mbps(size, out.ms).toFixed(1)} MB/s (${ph})`)
+    ctx.notes.push(`WebTorrent leecher phases: ${ph}`)
+    ctx.notes.push(formatCpu('WebTorrent leecher browser', cpu.stop()))
+    ctx.notes.push(formatCpu('WebTorrent seeder browser', seederCpu.stop()))
+  } catch (err) {
+    console.error(dumpLogs(peers))
+    throw err
+  } finally {
+    await closeAll(peers)
+    await tracker.close()
+  }
+}
+

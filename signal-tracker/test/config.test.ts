@@ -1,0 +1,56 @@
+// Environment parsing, and main.ts refusing to start on a malformed ICE_SERVERS.
+
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { test } from 'node:test'
+import { ConfigError, optionsFromEnv, parseIceServers } from '../config'
+
+test('ICE_SERVERS: default [], valid arrays, clear errors', () => {
+  assert.deepEqual(parseIceServers(undefined), [])
+  assert.deepEqual(parseIceServers('[]'), [])
+  assert.deepEqual(parseIceServers('[{"urls":["stun:10.0.0.1:3478"]},{"urls":"turn:t.example:3478","username":"u","credential":"p"}]'),
+    [{ urls: ['stun:10.0.0.1:3478'] }, { urls: 'turn:t.example:3478', username: 'u', credential: 'p' }])
+  for (const [raw, re] of [
+    ['stun:x', /not valid JSON/], ['{"urls":"stun:x"}', /array/], ['[1]', /object/],
+    ['[{"urls":"http://x"}]', /stun:, stuns:, turn:/], ['[{"urls":"turn:x"}]', /username and credential/],
+  ] as const) {
+    assert.throws(() => parseIceServers(raw), (e: unknown) => e instanceof ConfigError && re.test(e.message), raw)
+  }
+})
+
+test('env defaults and overrides', () => {
+  const d = optionsFromEnv({})
+  assert.deepEqual([d.host, d.port, d.maxConnPerIp, d.adminToken], ['127.0.0.1', 8000, 1000, undefined])
+  const o = optionsFromEnv({ HOST: '0.0.0.0', PORT: '9000', MAX_CONN_PER_IP: '5', ADMIN_TOKEN: 't' })
+  assert.deepEqual([o.host, o.port, o.maxConnPerIp, o.adminToken], ['0.0.0.0', 9000, 5, 't'])
+  assert.throws(() => optionsFromEnv({ PORT: 'eighty' }), /PORT must be an integer/)
+  assert.throws(() => optionsFromEnv({ MAX_CONN_PER_IP: '0' }), /MAX_CONN_PER_IP/)
+})
+
+function runMain(env: Record<string, string>, untilOutput?: RegExp): Promise<{ code: number | null; out: string }> {
+  const main = fileURLToPath(new URL('../main.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  return new Promise((resolve) => {
+    const onData = (d: Buffer) => {
+      out += d
+      if (untilOutput?.test(out)) child.kill('SIGTERM')
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('exit', (code) => resolve({ code, out }))
+  })
+}
+
+test('main.ts refuses to start with a malformed ICE_SERVERS', async () => {
+  const { code, out } = await runMain({ ICE_SERVERS: '[{"urls":42}]', PORT: '0' })
+  assert.equal(code, 1)
+  assert.match(out, /ICE_SERVERS\[0\]\.urls/)
+})
+
+test('main.ts starts, prints its URLs, and stops on SIGTERM', async () => {
+  const { code, out } = await runMain({ PORT: '0', HOST: '127.0.0.1', ICE_SERVERS: '' }, /dashboard/)
+  assert.match(out, /app http:\/\/127\.0\.0\.1:\d+\/ {2}dashboard/)
+  assert.equal(code, 0)
+})
