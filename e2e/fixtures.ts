@@ -319,6 +319,11 @@ export async function waitForState(page: Page, infohash: string, state: TorrentS
   }
 }
 
+/** A torrent row's data-progress reads 1 (everything verified); retries like any expect. */
+export async function expectComplete(row: Locator, timeout?: number): Promise<void> {
+  await expect(row).toHaveAttribute('data-progress', /^1(\.0*)?$/, timeout ? { timeout } : {})
+}
+
 /** The data-file paths of a torrent's save buttons. */
 export async function savePaths(page: Page, infohash: string): Promise<string[]> {
   return torrentOf(page, infohash)

@@ -1,6 +1,6 @@
 // Persistence: a seeding tab closed and opened again seeds from IndexedDB.
 import { rename } from 'node:fs/promises'
-import { expect, makeRandomFile, openMagnet, saveAndHash, shareFiles, test, torrentOf, waitForState } from './fixtures'
+import { expect, expectComplete, makeRandomFile, openMagnet, saveAndHash, shareFiles, test, torrentOf, waitForState } from './fixtures'
 
 test('a seeding browser closed and reopened seeds again from IndexedDB', async ({ peer, persistentPeer, tmpDir }, testInfo) => {
   const file = await makeRandomFile(tmpDir, 'kept.bin', 2 * 1024 * 1024 + 3)
@@ -18,7 +18,7 @@ test('a seeding browser closed and reopened seeds again from IndexedDB', async (
   await expect(row).toHaveCount(1, { timeout: 30_000 })
   await waitForState(again.page, infohash, 'seeding', 60_000)
   await expect(row).toHaveAttribute('data-name', file.name)
-  expect(Number(await row.getAttribute('data-progress'))).toBe(1)
+  await expectComplete(row)
 
   const leecher = await peer('leecher')
   await openMagnet(leecher.page, magnet)

@@ -1,6 +1,7 @@
 // Sharing: a file chosen in one tab downloads byte-identical in another.
 import {
   expect,
+  expectComplete,
   makeRandomFile,
   openMagnet,
   parseMagnet,
@@ -35,7 +36,7 @@ test('a file shared in one tab downloads byte-identical in another through its m
   for (const tr of link.tr) expect(tr).toMatch(/^wss?:\/\//)
   const seederRow = torrentOf(seeder.page, infohash)
   await expect(seederRow).toHaveAttribute('data-name', file.name)
-  expect(Number(await seederRow.getAttribute('data-progress'))).toBe(1)
+  await expectComplete(seederRow)
 
   const leecher = await peer('leecher')
   await openMagnet(leecher.page, magnet)
@@ -44,7 +45,7 @@ test('a file shared in one tab downloads byte-identical in another through its m
   await waitForState(leecher.page, infohash, 'seeding', 120_000)
 
   await expect(leecherRow).toHaveAttribute('data-name', file.name)
-  expect(Number(await leecherRow.getAttribute('data-progress'))).toBe(1)
+  await expectComplete(leecherRow)
   await expect.poll(() => peersOf(leecher.page, infohash), { message: 'leecher shows its peer' }).toBeGreaterThanOrEqual(1)
   await expect.poll(() => peersOf(seeder.page, infohash), { message: 'seeder shows its peer' }).toBeGreaterThanOrEqual(1)
 
@@ -67,7 +68,7 @@ test('three files chosen together make one torrent; each downloads byte-identica
   const leecher = await peer('leecher')
   await openMagnet(leecher.page, magnet)
   await waitForState(leecher.page, infohash, 'seeding', 120_000)
-  expect(Number(await torrentOf(leecher.page, infohash).getAttribute('data-progress'))).toBe(1)
+  await expectComplete(torrentOf(leecher.page, infohash))
 
   // Each save button names one file's path in the torrent: "name" or "<torrent name>/name".
   const paths = await savePaths(leecher.page, infohash)

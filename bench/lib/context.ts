@@ -32,8 +32,24 @@ export const STALL_MS = 90_000
 
 export function formatTimeline(tl: WatchState['timeline']): string {
   const fmt = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
-  const keep = tl.filter(([, what]) => !/^peers /.test(what) || tl.filter(([, w]) => /^peers /.test(w)).length <= 6)
-  return keep.map(([ms, what]) => `${what} @${fmt(ms)}`).join(' → ')
+  const peerChanges = tl.filter(([, w]) => /^peers /.test(w)).length
+  const keep = tl.filter(([, what]) => peerChanges <= 6 || !/^peers /.test(what))
+  // Events at the same instant are shown together: "state seeding, progress 100% @7.60 s".
+  const groups: Array<[number, string[]]> = []
+  for (const [ms, what] of keep) {
+    const last = groups[groups.length - 1]
+    if (last && Math.abs(last[0] - ms) < 1) last[1].push(what)
+    else groups.push([ms, [what]])
+  }
+  const squash = (items: string[]) => {
+    // progress 0%, 10% … 100% at one instant → "progress 0–100%"
+    const prog = items.filter((w) => /^progress /.test(w))
+    const rest = items.filter((w) => !/^progress /.test(w))
+    if (prog.length > 1) rest.push(`progress ${prog[0]!.slice(9)}–${prog[prog.length - 1]!.slice(9)}`)
+    else rest.push(...prog)
+    return rest.join(', ')
+  }
+  return groups.map(([ms, items]) => `${squash(items)} @${fmt(ms)}`).join(' → ')
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, label: string): Promise<T> {

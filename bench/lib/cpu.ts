@@ -31,7 +31,9 @@ function snapshot(browserPid: number): Map<string, number> {
     for (const tid of tids) {
       const t = ticksOf(`/proc/${pid}/task/${tid}/stat`)
       if (!t) continue
-      const thread = t.comm.replace(/\d+$/, '').trim() || t.comm
+      let thread = t.comm.replace(/\d+$/, '').trim() || t.comm
+      // A process's main thread keeps the executable's name.
+      if (thread === 'chromium' || thread === 'chrome') thread = 'main'
       const key = `${type}/${thread}`
       out.set(key, (out.get(key) ?? 0) + t.ticks)
     }

@@ -49,6 +49,7 @@ export async function installWatch(page: Page, spec: WatchSpec): Promise<void> {
       infoHash: '',
       timeline: [] as Array<[number, string]>,
       nextMilestone: 0,
+      nextPrep: 0,
     }
     w.__benchWatch = st
     const since = () => Math.round((performance.now() - st.t0) * 10) / 10
@@ -69,6 +70,15 @@ export async function installWatch(page: Page, spec: WatchSpec): Promise<void> {
       const els = Array.from(document.querySelectorAll('[data-testid=torrent]'))
       for (const el of els) {
         const ih = el.getAttribute('data-infohash') || ''
+        if (!ih && !spec.infoHash) {
+          // The card of a file still being read and hashed (no info hash yet): its progress.
+          const p = Number(el.getAttribute('data-progress') || '0')
+          while (p >= st.nextPrep && st.nextPrep <= 1) {
+            st.timeline.push([since(), `${el.getAttribute('data-state') || 'preparing'} ${Math.round(st.nextPrep * 100)}%`])
+            st.nextPrep = Math.round((st.nextPrep + 0.25) * 100) / 100
+          }
+          continue
+        }
         if (spec.infoHash ? ih !== spec.infoHash : !ih) continue
         const state = el.getAttribute('data-state') || ''
         const progress = Number(el.getAttribute('data-progress') || '0')

@@ -66,3 +66,39 @@ test('a peer sending corrupt blocks is banned and the download still completes c
   assert.ok(leecher.torrent.banned.has(Buffer.from(liar.peerId).toString('hex')), 'liar banned')
   for (const n of [honest, liar, leecher]) n.torrent.destroy()
 })
+
+test('metadata that does not match the info hash is rejected and another peer is asked', async () => {
+  const real = await makeTorrent(300_000, 16384 * 2)
+  const fake = await makeTorrent(300_000, 16384 * 2)
+  // The liar claims the real info hash but serves the other torrent's info dictionary.
+  const liar = makeNode(real.info.infoHash, fake.info, fake.full, fake.store)
+  const honest = makeNode(real.info.infoHash, real.info, real.full, real.store)
+  const leecher = makeNode(real.info.infoHash, null, null)
+  connect(liar, leecher)
+  setTimeout(() => connect(honest, leecher), 200)
+  await within(leecher.completed, 20_000, 'download after rejecting bad metadata')
+  assert.equal(leecher.torrent.info?.infoHash, real.info.infoHash)
+  assert.deepEqual(assembled(leecher.store, real.info), real.bytes)
+  for (const n of [honest, liar, leecher]) n.torrent.destroy()
+})
+
+test('a peer leaving mid-transfer hands its blocks to the others at once', async () => {
+  const { bytes, info, store, full } = await makeTorrent(3_000_000, 65536)
+  const s1 = makeNode(info.infoHash, info, full, store)
+  const s2 = makeNode(info.infoHash, info, full, store)
+  const leecher = makeNode(info.infoHash, info, null)
+  const [, leecherSide] = connect(s1, leecher)
+  connect(s2, leecher)
+  // Drop the first seeder as soon as a few pieces have arrived.
+  const poll = setInterval(() => {
+    if (leecher.store.writes >= 5) {
+      clearInterval(poll)
+      leecherSide.close()
+    }
+  }, 1)
+  await within(leecher.completed, 20_000, 'download after a seeder left')
+  clearInterval(poll)
+  assert.equal(leecher.torrent.peers.size, 1)
+  assert.deepEqual(assembled(leecher.store, info), bytes)
+  for (const n of [s1, s2, leecher]) n.torrent.destroy()
+})

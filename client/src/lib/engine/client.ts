@@ -123,8 +123,8 @@ export class TabswarmClient {
   private async restore(rec: TorrentRecord): Promise<void> {
     const info = rec.infoBytes ? await parseInfo(rec.infoBytes, rec.infoHash) : null
     const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, rec.magnet, rec.paused, rec.role === 'seeding')
-    e.torrent.uploaded = rec.uploaded
-    e.torrent.downloaded = rec.downloaded
+    e.torrent.previousUploaded = rec.uploaded
+    e.torrent.previousDownloaded = rec.downloaded
   }
 
   private magnetFor(info: TorrentInfo, trackers: string[]): string {
@@ -157,8 +157,8 @@ export class TabswarmClient {
         accepts: (id) => torrent.isActive && id !== bytesToHex(this.peerId) && !torrent.peers.has(id) && !torrent.banned.has(id),
         attach: (channel, id, peerName) => torrent.attach(channel, id, peerName),
         fields: () => ({
-          uploaded: torrent.uploaded,
-          downloaded: torrent.downloaded,
+          uploaded: torrent.totalUploaded,
+          downloaded: torrent.totalDownloaded,
           ...(torrent.left === null ? {} : { left: torrent.left }),
           peer_name: this.settings.name,
           file_name: torrent.name,
@@ -221,7 +221,7 @@ export class TabswarmClient {
   private async persistCounters(): Promise<void> {
     for (const { torrent } of this.entries.values()) {
       if (!torrent.isActive) continue
-      await this.store.updateTorrent(torrent.infoHash, { uploaded: torrent.uploaded, downloaded: torrent.downloaded }).catch(() => undefined)
+      await this.store.updateTorrent(torrent.infoHash, { uploaded: torrent.totalUploaded, downloaded: torrent.totalDownloaded }).catch(() => undefined)
     }
   }
 }

@@ -27,8 +27,12 @@ export class Torrent {
   readonly peers = new Map<string, Peer>()
   readonly banned = new Set<string>()
   private readonly strikes = new Map<string, number>()
+  /** Piece bytes moved since this tab opened the torrent. */
   uploaded = 0
   downloaded = 0
+  /** Totals from earlier sessions, restored from IndexedDB; reported to the tracker with ours. */
+  previousUploaded = 0
+  previousDownloaded = 0
   private downloader: Downloader | null = null
   private readonly uploader: Uploader
   private readonly metadata: MetadataExchange
@@ -361,6 +365,34 @@ export class Torrent {
     let r = 0
     for (const p of this.peers.values()) r += p.up.rate()
     return r
+  }
+
+  get totalUploaded(): number {
+    return this.previousUploaded + this.uploaded
+  }
+
+  get totalDownloaded(): number {
+    return this.previousDownloaded + this.downloaded
+  }
+
+  /**
+   * Distributed copies among connected peers (not counting us): the whole number is how many
+   * complete copies the peers hold between them. At 1 or more, the swarm has every piece
+   * even if we leave.
+   */
+  get availability(): number {
+    if (!this.info) return 0
+    const n = this.info.pieceCount
+    const counts = new Uint16Array(n)
+    for (const p of this.peers.values()) {
+      if (!p.bits) continue
+      for (let i = 0; i < n; i++) if (p.bits.has(i)) counts[i]!++
+    }
+    let min = Infinity
+    for (let i = 0; i < n; i++) min = Math.min(min, counts[i]!)
+    let above = 0
+    for (let i = 0; i < n; i++) if (counts[i]! > min) above++
+    return min + above / n
   }
 
   get progress(): number {

@@ -22,9 +22,13 @@ export interface TorrentView {
   length: number | null
   downRate: number
   upRate: number
+  /** This session's piece bytes; totals across sessions below. */
   downloaded: number
   uploaded: number
+  totalDownloaded: number
+  totalUploaded: number
   eta: number | null
+  availability: number
   error: string | null
   swarm: { complete: number; incomplete: number; downloaded?: number } | null
 }
@@ -48,6 +52,9 @@ export function snapshot(e: Entry): TorrentView {
     upRate: t.uploadRate,
     downloaded: t.downloaded,
     uploaded: t.uploaded,
+    totalDownloaded: t.totalDownloaded,
+    totalUploaded: t.totalUploaded,
+    availability: t.availability,
     eta: left !== null && left > 0 && downRate > 0 ? left / downRate : null,
     error: t.error ?? e.trackerError,
     swarm: e.swarm,
