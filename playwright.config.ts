@@ -15,7 +15,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   timeout: 180_000,
   expect: { timeout: 20_000 },
-  globalTimeout: 15 * 60_000,
+  globalTimeout: 17 * 60_000,
   reporter: [
     ['list'],
     // Read by scripts/test.mjs for the summary line.

@@ -2,30 +2,36 @@
 //
 //   npm run bench                                  all scenarios, figures into BENCHMARKS.md
 //   npm run bench -- raw hash                      a subset (raw webtorrent tabswarm swarm seed hash memory)
+//   npm run bench -- webtorrent-swarm tabswarm-inmemory   diagnostics, only when named
 //   BENCH_MB=64 npm run bench -- tabswarm          smaller file for quick iterations
 //
 // Env: BENCH_MB (main file, MiB, default 256), BENCH_MEMORY_MB (memory scenario, default 1024),
 // BENCH_LEECHERS (swarm, default 4), BENCH_WRITE=1|0 (force/suppress writing BENCHMARKS.md; by default
 // only a full run at the default sizes writes it), BENCH_KEEP_TMP=1, BENCH_VERBOSE=1 (page consoles),
-// BENCH_TMPDIR (where the random files and profiles go; default the OS temp dir).
+// BENCH_TMPDIR (where the random files and profiles go; default the OS temp dir), BENCH_WAIT_QUIET=<s>
+// (before each scenario wait up to that long for the machine to be idle), BENCH_PROFILE=1 (CPU
+// profile of the 1→1 peers' main threads, unminified app build; slows them down).
 //
 // Browsers only ever run inside a loopback-only network namespace (npm run bench does that through
 // scripts/in-loopback-netns.sh); this script refuses to start one when another interface is up.
+import os from 'node:os'
 import path from 'node:path'
 import type { Ctx } from './lib/context'
-import { BENCH_MB, MEMORY_MB, ROOT, SWARM_LEECHERS, assertLoopbackOnly, tmpSpace } from './lib/env'
+import { BENCH_MB, MEMORY_MB, ROOT, SWARM_LEECHERS, assertLoopbackOnly, tmpSpace, waitQuiet } from './lib/env'
 import { figureRows, floorRows, machine, printTable, section, writeSection } from './lib/report'
 import { startStaticServer } from './lib/static-server'
 import { buildApp, run } from './lib/tabswarm'
 import { hash } from './scenarios/hash'
 import { raw } from './scenarios/raw'
-import { memory, swarm, tabswarm, tabswarmSeedOnly } from './scenarios/tabswarm'
-import { webtorrent, wtSeedPeer } from './scenarios/webtorrent'
+import { memory, swarm, tabswarm, tabswarmInMemory, tabswarmSeedOnly } from './scenarios/tabswarm'
+import { webtorrent, webtorrentSwarm, wtSeedPeer } from './scenarios/webtorrent'
 import { startWtTracker } from './lib/wt-tracker'
 import { closeAll } from './lib/browser'
 
 const ALL = ['raw', 'webtorrent', 'tabswarm', 'swarm', 'seed', 'hash', 'memory'] as const
-type Scenario = (typeof ALL)[number]
+/** Diagnostics, run only when named: in-memory IndexedDB 1→1, WebTorrent 1→N. */
+const EXTRA = ['tabswarm-inmemory', 'webtorrent-swarm'] as const
+type Scenario = (typeof ALL)[number] | (typeof EXTRA)[number]
 
 async function seed(ctx: Ctx): Promise<void> {
   // The 1→1 scenarios already time seeding on a fresh profile; only measure what is missing.
@@ -43,20 +49,33 @@ async function seed(ctx: Ctx): Promise<void> {
   }
 }
 
-const RUNNERS: Record<Scenario, (ctx: Ctx) => Promise<void>> = { raw, webtorrent, tabswarm, swarm, seed, hash, memory }
+const RUNNERS: Record<Scenario, (ctx: Ctx) => Promise<void>> = {
+  raw,
+  webtorrent,
+  tabswarm,
+  swarm,
+  seed,
+  hash,
+  memory,
+  'tabswarm-inmemory': tabswarmInMemory,
+  'webtorrent-swarm': webtorrentSwarm,
+}
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2)
-  const unknown = args.filter((a) => !(ALL as readonly string[]).includes(a))
+  const known: readonly string[] = [...ALL, ...EXTRA]
+  const unknown = args.filter((a) => !known.includes(a))
   if (unknown.length) {
-    console.error(`unknown scenario(s): ${unknown.join(', ')}; choose from ${ALL.join(' ')}`)
+    console.error(`unknown scenario(s): ${unknown.join(', ')}; choose from ${known.join(' ')}`)
     return 2
   }
-  const selected = ALL.filter((s) => args.length === 0 || args.includes(s))
+  const selected: Scenario[] = args.length === 0 ? [...ALL] : [...ALL, ...EXTRA].filter((s) => args.includes(s))
   assertLoopbackOnly()
   const t0 = Date.now()
   console.log(`Tabswarm browser benchmarks: ${selected.join(', ')}; ${BENCH_MB} MiB (memory ${MEMORY_MB} MiB, ${SWARM_LEECHERS} leechers)`)
   console.log(`machine: ${machine()}`)
+  const load0 = os.loadavg()[0]!
+  if (load0 > os.availableParallelism()) console.log(`note: the 1-min load average is ${load0.toFixed(1)} on ${os.availableParallelism()} cores; absolute figures will be low, ratios less so`)
 
   const tmp = await tmpSpace()
   const cleanup = async () => {
@@ -80,11 +99,12 @@ async function main(): Promise<number> {
     results: {},
     facts: {},
     notes: [],
+    loads: {},
   }
   const failures: Record<string, string> = {}
   let server: Awaited<ReturnType<typeof startStaticServer>> | undefined
   try {
-    if (selected.some((s) => ['tabswarm', 'swarm', 'seed', 'memory'].includes(s))) {
+    if (selected.some((s) => ['tabswarm', 'swarm', 'seed', 'memory', 'tabswarm-inmemory'].includes(s))) {
       const appDir = path.join(tmp.dir, 'app')
       try {
         await buildApp(appDir)
@@ -110,12 +130,16 @@ async function main(): Promise<number> {
     ctx.staticUrl = server.url
 
     for (const s of selected) {
+      const waited = await waitQuiet()
+      if (waited > 5000) console.log(`\n(waited ${(waited / 1000).toFixed(0)} s for a quiet machine)`)
       const ts = Date.now()
       console.log(`\n▶ ${s}`)
       try {
         await RUNNERS[s](ctx)
-        console.log(`  (${((Date.now() - ts) / 1000).toFixed(0)} s)`)
+        ctx.loads[s] = os.loadavg()[0]!
+        console.log(`  (${((Date.now() - ts) / 1000).toFixed(0)} s, 1-min load average ${os.loadavg()[0]!.toFixed(1)})`)
       } catch (err) {
+        ctx.loads[s] = os.loadavg()[0]!
         const msg = err instanceof Error ? err.message : String(err)
         failures[s] = msg
         console.error(`  ✗ ${s} failed after ${((Date.now() - ts) / 1000).toFixed(0)} s: ${msg}`)
@@ -135,7 +159,7 @@ async function main(): Promise<number> {
   }
   console.log(`\nwhole run: ${elapsedS.toFixed(0)} s`)
 
-  const full = selected.length === ALL.length && !process.env.BENCH_MB && !process.env.BENCH_MEMORY_MB && !process.env.BENCH_LEECHERS
+  const full = ALL.every((s) => selected.includes(s)) && !process.env.BENCH_MB && !process.env.BENCH_MEMORY_MB && !process.env.BENCH_LEECHERS
   const write = process.env.BENCH_WRITE === '1' || (process.env.BENCH_WRITE !== '0' && full)
   if (write) console.log(`wrote the "Browser benchmarks" section of ${await writeSection(section(ctx, failures, elapsedS))}`)
   else console.log('BENCHMARKS.md not written (a subset or non-default sizes; BENCH_WRITE=1 forces it)')

@@ -17,11 +17,11 @@
 // Every context a test opens is closed after it; on failure each peer's console
 // output is attached to the report.
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, existsSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import {
   test as base,
   chromium,
@@ -30,6 +30,7 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test'
+import { createTracker, type Tracker, type TrackerOptions } from '../signal-tracker/server'
 import { chromiumLaunchOptions } from './chromium'
 
 export { expect }
@@ -39,38 +40,15 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 // ---------------------------------------------------------------- tracker
 
-/** What e2e needs of signal-tracker/server.ts's createTracker(). */
-export interface TrackerHandle {
-  ready: Promise<void>
-  address(): { host: string; port: number; url: string }
-  close(): Promise<void>
-}
-export interface TrackerOptions {
-  host?: string
-  port?: number
-  iceServers?: unknown[]
-  adminToken?: string
-  staticDir?: string
-  [more: string]: unknown
-}
-type CreateTracker = (opts: TrackerOptions) => TrackerHandle
-
-/**
- * Load createTracker from signal-tracker/server.ts at run time (not a static
- * import, so the e2e code typechecks and loads while the tracker is still
- * being written, and fails here with a clear message instead).
- */
-export async function loadCreateTracker(): Promise<CreateTracker> {
-  const file = path.join(ROOT, 'signal-tracker', 'server.ts')
-  if (!existsSync(file)) throw new Error(`${file} does not exist yet: the e2e tests need createTracker() from it`)
-  const mod = (await import(pathToFileURL(file).href)) as { createTracker?: unknown }
-  if (typeof mod.createTracker !== 'function') throw new Error('signal-tracker/server.ts does not export createTracker()')
-  return mod.createTracker as CreateTracker
+export interface StartedTracker {
+  handle: Tracker
+  /** http://127.0.0.1:<port>/ */
+  baseURL: string
+  port: number
 }
 
 /** Start a tracker serving the built app; resolves once it listens. */
-export async function startTracker(opts: TrackerOptions = {}): Promise<{ handle: TrackerHandle; baseURL: string; port: number }> {
-  const createTracker = await loadCreateTracker()
+export async function startTracker(opts: TrackerOptions = {}): Promise<StartedTracker> {
   const handle = createTracker({ host: '127.0.0.1', port: 0, staticDir: path.join(ROOT, 'dist', 'client'), ...opts })
   await handle.ready
   const { port } = handle.address()
@@ -99,7 +77,7 @@ interface Fixtures {
   tmpDir: string
 }
 interface WorkerFixtures {
-  tracker: { handle: TrackerHandle; baseURL: string; port: number }
+  tracker: StartedTracker
 }
 
 export const test = base.extend<Fixtures, WorkerFixtures>({

@@ -19,6 +19,8 @@ export interface Ctx {
   facts: Record<string, string>
   /** Diagnostic lines for the report (phases, CPU). */
   notes: string[]
+  /** 1-min load average at the end of each scenario: other work on the machine. */
+  loads: Record<string, number>
 }
 
 /** A transfer's time limit: a minute plus the size at 1.5 MB/s. */

@@ -86,7 +86,7 @@ export function formatCpu(name: string, r: CpuReport): string {
   const procs = r.processes.slice(0, 4).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ')
   const threads = r.threads
     .filter(([, s]) => s >= 0.1)
-    .slice(0, 6)
+    .slice(0, 8)
     .map(([n, s]) => `${n} ${pct(s)}`)
     .join(', ')
   return `${name}: CPU ${r.totalS.toFixed(1)} s in ${r.wallS.toFixed(1)} s (${procs}); busiest threads (% of one core): ${threads}`

@@ -122,3 +122,36 @@ export function sleep(ms: number): Promise<void> {
 export function mbps(bytes: number, ms: number): number {
   return bytes / 1e6 / (ms / 1000)
 }
+
+/** Share of all CPU time spent busy (not idle/iowait) over the next `ms`, from /proc/stat. */
+export async function cpuBusyFraction(ms = 1000): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const read = async () => {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!
+    const f = line.trim().split(/\s+/).slice(1).map(Number)
+    const idle = (f[3] ?? 0) + (f[4] ?? 0)
+    const total = f.reduce((a, b) => a + b, 0)
+    return { idle, total }
+  }
+  const a = await read()
+  await sleep(ms)
+  const b = await read()
+  const total = b.total - a.total
+  return total > 0 ? 1 - (b.idle - a.idle) / total : 0
+}
+
+/**
+ * BENCH_WAIT_QUIET=<seconds>: before a scenario, wait (at most that long) until the machine has
+ * been under 25% busy for 3 s in a row, so other work does not skew the figures. Returns the wait.
+ */
+export async function waitQuiet(): Promise<number> {
+  const max = Number(process.env.BENCH_WAIT_QUIET) * 1000
+  if (!(max > 0)) return 0
+  const t0 = Date.now()
+  let calm = 0
+  while (Date.now() - t0 < max) {
+    calm = (await cpuBusyFraction(1000)) < 0.25 ? calm + 1 : 0
+    if (calm >= 3) break
+  }
+  return Date.now() - t0
+}

@@ -75,6 +75,14 @@ export function figureRows(ctx: Ctx, failures: Record<string, string>): Array<[s
   add('raw', `Raw RTCDataChannel, ${mb} MiB, 64 KiB sends`, r['raw.mbps'] !== undefined ? `${f1(r['raw.mbps'])} MB/s (${secs(r['raw.ms'])})` : undefined)
   add('webtorrent', `WebTorrent 3 1→1, ${mb} MiB, default store (OPFS)`, r['wt.mbps'] !== undefined ? `${f1(r['wt.mbps'])} MB/s (${secs(r['wt.ms'])})` : undefined)
   add('tabswarm', `Tabswarm 1→1, ${mb} MiB, paste → all pieces verified in IndexedDB`, r['ts.mbps'] !== undefined ? `${f1(r['ts.mbps'])} MB/s (${secs(r['ts.ms'])})` : undefined)
+  const cpu = (k: string, name: string) => (r[k] !== undefined ? `${name} ${f1(r[k])} s` : null)
+  const cpus = [cpu('raw.cpuPer100MB', 'raw'), cpu('wt.cpuPer100MB', 'WebTorrent'), cpu('ts.cpuPer100MB', 'Tabswarm')].filter(Boolean)
+  if (cpus.length)
+    rows.push([
+      'tabswarm',
+      'CPU time per 100 MB moved 1→1, sender and receiver browsers together (all their processes; load-independent)',
+      cpus.join(', '),
+    ])
   add(
     'swarm',
     `Tabswarm 1→${SWARM_LEECHERS}, ${mb} MiB, until all done`,
@@ -94,6 +102,18 @@ export function figureRows(ctx: Ctx, failures: Record<string, string>): Array<[s
       ? `${secs(r['wt.seedMs'])} (${f1((mb * 1.048576) / (r['wt.seedMs'] / 1000))} MB/s); Tabswarm takes ${f1(ratio(r['ts.seedMs'], r['wt.seedMs']), 2)}× its time`
       : undefined,
   )
+  if (r['wtswarm.ms'] !== undefined)
+    rows.push([
+      'webtorrent-swarm',
+      `WebTorrent 1→${SWARM_LEECHERS}, ${mb} MiB, until all done (diagnostic)`,
+      `${secs(r['wtswarm.ms'])} = ${f1(ratio(r['wtswarm.ms'], r['wt.ms']), 2)}× its 1→1 time`,
+    ])
+  if (r['tsmem.ms'] !== undefined)
+    rows.push([
+      'tabswarm-inmemory',
+      `Tabswarm 1→1, ${mb} MiB, both peers with in-memory IndexedDB (diagnostic)`,
+      `${f1(r['tsmem.mbps'])} MB/s (${secs(r['tsmem.ms'])}); seeding ${secs(r['tsmem.seedMs'])}`,
+    ])
   add(
     'hash',
     `SHA-1 of ${mb} MiB: worker pool vs one main-thread crypto.subtle loop`,
@@ -150,7 +170,8 @@ export function section(ctx: Ctx, failures: Record<string, string>, elapsedS: nu
     'ratios between them hold on a noisy machine. Subsets: `npm run bench -- raw webtorrent tabswarm swarm seed hash memory`;',
     '`BENCH_MB=64` for quick iterations (figures are only written here by a full run at the default sizes).',
     '',
-    `Measured ${date} on ${machine()}; whole run ${Math.round(elapsedS)} s.`,
+    `Measured ${date} on ${machine()}; whole run ${Math.round(elapsedS)} s. 1-min load average after each scenario`,
+    `(other work on the machine): ${Object.entries(ctx.loads).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') || '—'}.`,
     '',
     mdTable(['Scenario', 'Figure'], figureRows(ctx, failures).map(([, what, v]) => [what, v])),
     '',

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Page } from 'playwright-core'
 import { ROOT } from './env'
+import { PROFILING } from './profile'
 import { installWatch, readWatch, waitAllDone, type WatchState } from './watch'
 
 export interface TrackerHandle {
@@ -15,7 +16,10 @@ export interface TrackerHandle {
 /** Builds the client with the project's vite config into `outDir` (not dist/client, which others rebuild). */
 export async function buildApp(outDir: string): Promise<void> {
   const vite = path.join(ROOT, 'node_modules', '.bin', 'vite')
-  await run(vite, ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], 'vite build (app)')
+  const args = ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn']
+  // A profiled run wants readable function names.
+  if (PROFILING) args.push('--minify', 'false')
+  await run(vite, args, 'vite build (app)')
 }
 
 export function run(cmd: string, args: string[], label: string): Promise<void> {

@@ -1,10 +1,11 @@
 // Tabswarm scenarios through the page contract: one-to-one, one-to-many, seeding, and the
 // leecher's renderer memory. Each peer is its own browser with an on-disk profile.
-import { closeAll, dumpLogs, peerBrowserPid, persistentPeer, sampleRendererMemory, type Peer } from '../lib/browser'
+import { closeAll, dumpLogs, launchBrowser, memoryPeer, peerBrowserPid, persistentPeer, sampleRendererMemory, type Peer } from '../lib/browser'
 import { STALL_MS, formatTimeline, transferTimeoutMs, type Ctx } from '../lib/context'
 import { formatCpu, probeBrowserCpu } from '../lib/cpu'
 import { MEMORY_MB, MiB, SWARM_LEECHERS, mbps } from '../lib/env'
 import { prepareLeech, startLeech, startTabswarmTracker, tabswarmSeed, type SeedResult } from '../lib/tabswarm'
+import { PROFILING, startProfile } from '../lib/profile'
 import { waitAllDone } from '../lib/watch'
 
 async function withSwarm<T>(ctx: Ctx, label: string, fn: (url: string, peers: Peer[]) => Promise<T>): Promise<T> {
@@ -46,6 +47,8 @@ export async function tabswarm(ctx: Ctx): Promise<void> {
     ctx.results['ts.seedMs'] = seed.ms
     const leecher = await newPeer(ctx, peers, 'ts-leecher', url)
     await prepareLeech(leecher.page, seed.magnet)
+    const lprof = PROFILING ? await startProfile(leecher.page, 'Tabswarm 1→1 leecher') : null
+    const sprof = PROFILING ? await startProfile(seeder.page, 'Tabswarm 1→1 seeder') : null
     const lcpu = probeBrowserCpu(peerBrowserPid(leecher))
     const scpu = probeBrowserCpu(peerBrowserPid(seeder))
     await startLeech(leecher.page)
@@ -55,12 +58,17 @@ export async function tabswarm(ctx: Ctx): Promise<void> {
       label: 'Tabswarm 1→1',
     })
     const ms = st!.ms!
+    const lc = lcpu.stop()
+    const sc = scpu.stop()
     ctx.results['ts.ms'] = ms
     ctx.results['ts.mbps'] = mbps(size, ms)
+    ctx.results['ts.cpuPer100MB'] = ((lc.totalS + sc.totalS) / (size / 1e6)) * 100
     console.log(`  Tabswarm 1→1: ${(ms / 1000).toFixed(2)} s = ${mbps(size, ms).toFixed(1)} MB/s`)
     ctx.notes.push(`Tabswarm 1→1 leecher: ${formatTimeline(st!.timeline)}`)
-    ctx.notes.push(formatCpu('Tabswarm 1→1 leecher browser', lcpu.stop()))
-    ctx.notes.push(formatCpu('Tabswarm 1→1 seeder browser', scpu.stop()))
+    ctx.notes.push(formatCpu('Tabswarm 1→1 leecher browser', lc))
+    ctx.notes.push(formatCpu('Tabswarm 1→1 seeder browser', sc))
+    if (lprof) ctx.notes.push(await lprof.stop())
+    if (sprof) ctx.notes.push(await sprof.stop())
   })
 }
 
@@ -132,4 +140,38 @@ export async function memory(ctx: Ctx): Promise<void> {
         `VmHWM ${(mem.hwmBytes / MB).toFixed(0)} MB, ${mem.samples} samples); ${MEMORY_MB} MiB in ${(ctx.results['mem.ms']! / 1000).toFixed(1)} s`,
     )
   })
+}
+
+/**
+ * Diagnostic (not in the default set): the 1→1 download with both peers in in-memory contexts
+ * of one browser, IndexedDB in memory: the difference to the 1→1 figure is what disk storage costs.
+ */
+export async function tabswarmInMemory(ctx: Ctx): Promise<void> {
+  const size = ctx.mb * MiB
+  const browser = await launchBrowser()
+  try {
+    await withSwarm(ctx, 'Tabswarm 1→1 in memory', async (url, peers) => {
+      const seeder = await memoryPeer(browser, 'mem-ctx-seeder', url)
+      peers.push(seeder)
+      const seed = await tabswarmSeed(seeder.page, await ctx.tmp.file(ctx.mb), transferTimeoutMs(size))
+      const leecher = await memoryPeer(browser, 'mem-ctx-leecher', url)
+      peers.push(leecher)
+      await prepareLeech(leecher.page, seed.magnet)
+      await startLeech(leecher.page)
+      const [st] = await waitAllDone([{ name: 'leecher', page: leecher.page }], {
+        timeoutMs: transferTimeoutMs(size),
+        stallMs: STALL_MS,
+        label: 'Tabswarm 1→1 in memory',
+      })
+      ctx.results['tsmem.seedMs'] = seed.ms
+      ctx.results['tsmem.ms'] = st!.ms!
+      ctx.results['tsmem.mbps'] = mbps(size, st!.ms!)
+      console.log(
+        `  Tabswarm in-memory contexts: seeding ${(seed.ms / 1000).toFixed(2)} s, 1→1 ${(st!.ms! / 1000).toFixed(2)} s = ${mbps(size, st!.ms!).toFixed(1)} MB/s`,
+      )
+      ctx.notes.push(`Tabswarm 1→1 with in-memory IndexedDB (diagnostic): ${formatTimeline(st!.timeline)}`)
+    })
+  } finally {
+    await browser.close()
+  }
 }

@@ -4,7 +4,7 @@
 import { closeAll, dumpLogs, peerBrowserPid, persistentPeer, type Peer } from '../lib/browser'
 import { transferTimeoutMs, withTimeout, type Ctx } from '../lib/context'
 import { formatCpu, probeBrowserCpu } from '../lib/cpu'
-import { MiB, mbps } from '../lib/env'
+import { MiB, SWARM_LEECHERS, mbps } from '../lib/env'
 import { startWtTracker } from '../lib/wt-tracker'
 
 interface SeedOut {
@@ -63,13 +63,16 @@ export async function webtorrent(ctx: Ctx): Promise<void> {
     const cpu = probeBrowserCpu(peerBrowserPid(leecher))
     const seederCpu = probeBrowserCpu(peerBrowserPid(seeder))
     const out = await wtAdd(leecher, seed.magnet, tracker.wsUrl, size)
+    const lc = cpu.stop()
+    const sc = seederCpu.stop()
     ctx.results['wt.ms'] = out.ms
     ctx.results['wt.mbps'] = mbps(size, out.ms)
+    ctx.results['wt.cpuPer100MB'] = ((lc.totalS + sc.totalS) / (size / 1e6)) * 100
     const ph = Object.entries(out.phases).map(([k, v]) => `${k} @${(v / 1000).toFixed(2)} s`).join(' → ')
     console.log(`  WebTorrent 1→1: ${(out.ms / 1000).toFixed(2)} s = ${mbps(size, out.ms).toFixed(1)} MB/s (${ph})`)
     ctx.notes.push(`WebTorrent leecher phases: ${ph}`)
-    ctx.notes.push(formatCpu('WebTorrent leecher browser', cpu.stop()))
-    ctx.notes.push(formatCpu('WebTorrent seeder browser', seederCpu.stop()))
+    ctx.notes.push(formatCpu('WebTorrent leecher browser', lc))
+    ctx.notes.push(formatCpu('WebTorrent seeder browser', sc))
   } catch (err) {
     console.error(dumpLogs(peers))
     throw err
@@ -79,3 +82,34 @@ export async function webtorrent(ctx: Ctx): Promise<void> {
   }
 }
 
+
+/**
+ * Diagnostic (not in the default set): WebTorrent one seeder to SWARM_LEECHERS leechers, the
+ * reference for the swarm figure (the issue measured WebTorrent 1→3 at 2.75× its 1→1 time).
+ */
+export async function webtorrentSwarm(ctx: Ctx): Promise<void> {
+  const size = ctx.mb * MiB
+  const tracker = await startWtTracker()
+  const peers: Peer[] = []
+  try {
+    const { peer: seeder, seed } = await wtSeedPeer(ctx, await ctx.tmp.file(ctx.mb), tracker.wsUrl, 'wt-swarm-seeder')
+    peers.push(seeder)
+    const leechers: Peer[] = []
+    for (let i = 1; i <= SWARM_LEECHERS; i++) leechers.push(await wtLeechPeer(ctx, `wt-swarm-leecher-${i}`))
+    peers.push(...leechers)
+    const t0 = Date.now()
+    const outs = await Promise.all(leechers.map((l) => wtAdd(l, seed.magnet, tracker.wsUrl, size * SWARM_LEECHERS)))
+    const ms = Date.now() - t0
+    ctx.results['wtswarm.ms'] = ms
+    const each = outs.map((o) => `${(o.ms / 1000).toFixed(1)} s`).join(', ')
+    const vs = ctx.results['wt.ms'] ? ` = ${(ms / ctx.results['wt.ms']).toFixed(2)}× its 1→1 time` : ''
+    console.log(`  WebTorrent 1→${SWARM_LEECHERS}: all done in ${(ms / 1000).toFixed(2)} s${vs} (each: ${each})`)
+    ctx.notes.push(`WebTorrent 1→${SWARM_LEECHERS} (diagnostic): all done in ${(ms / 1000).toFixed(2)} s${vs}; each ${each}`)
+  } catch (err) {
+    console.error(dumpLogs(peers))
+    throw err
+  } finally {
+    await closeAll(peers)
+    await tracker.close()
+  }
+}

@@ -5,7 +5,7 @@ import { formatMagnet, parseMagnet } from '../../../../shared/magnet'
 import { parseInfo } from '../../../../shared/torrent'
 import type { TorrentInfo } from '../../../../shared/torrent'
 import { importFiles } from '../files/import'
-import { saveFile } from '../files/save'
+import { saveFile, saveFileAs } from '../files/save'
 import { HashPool } from '../hashing/pool'
 import type { TorrentRecord } from '../storage/db'
 import { PieceStore } from '../storage/piece-store'
@@ -15,6 +15,9 @@ import { Settings } from './settings'
 import { SwarmConnector } from './swarm'
 import { MAX_PEERS, Torrent } from './torrent'
 import { TrackerPool } from './tracker-client'
+
+/** Files above this are saved through the file picker when the browser has one. */
+const LARGE_SAVE = 256 * 1024 * 1024
 
 export interface Entry {
   torrent: Torrent
@@ -215,6 +218,11 @@ export class TabswarmClient {
   async save(infoHash: string, fileIndex: number): Promise<void> {
     const info = this.entries.get(infoHash)?.torrent.info
     if (!info) throw new Error('This torrent has no metadata yet')
+    const file = info.files[fileIndex]
+    if (!file) throw new Error('No such file in this torrent')
+    // Browsers cap what a Blob download may hold (about 500 MiB in headless Chromium, a few GiB
+    // on desktop); big files stream to a file the user picks where the browser offers that.
+    if (file.length > LARGE_SAVE && (await saveFileAs(this.store, info, fileIndex)) !== 'unsupported') return
     await saveFile(this.store, info, fileIndex)
   }
 

@@ -105,8 +105,7 @@ export class Downloader {
   }
 
   onBlock(peer: Peer, index: number, begin: number, block: Uint8Array): void {
-    const req = peer.takeOutstanding(index, begin)
-    if (req) peer.latencyMs = peer.latencyMs * 0.9 + (Date.now() - req.sentAt) * 0.1
+    peer.takeOutstanding(index, begin)
     peer.down.add(block.byteLength)
     const piece = this.active.get(index)
     if (piece) {

@@ -17,6 +17,10 @@ export interface Outstanding extends BlockRequest {
 /** Requests we accept from one peer before refusing more (advertised as BEP 10 `reqq`). */
 export const MAX_PEER_REQUESTS = 1024
 
+const PIPELINE_SECONDS = 0.5
+const MIN_PIPELINE = 8
+const MAX_PIPELINE = 256
+
 export class Peer {
   amChoking = true
   amInterested = false
@@ -33,8 +37,6 @@ export class Peer {
   readonly uploadQueue: BlockRequest[] = []
   readonly down = new RateMeter()
   readonly up = new RateMeter()
-  /** Smoothed time from request to block, in ms; sizes the pipeline. */
-  latencyMs = 200
   lastUnchokedAt = 0
   connectedAt = Date.now()
 
@@ -58,14 +60,16 @@ export class Peer {
   }
 
   /**
-   * How many block requests to keep in flight: enough to cover the measured rate over the
-   * measured latency twice over, with a floor that gets a new peer going.
+   * How many block requests to keep in flight: half a second of this peer's measured rate.
+   * Not rate x round trip: a throttled peer's queue inflates the round trip, which would
+   * inflate the depth, which would pile every leecher's requests onto the same slow seeder
+   * and make them fetch the same pieces from it. Shallow queues to slow peers leave the
+   * other pieces to be fetched from faster peers.
    */
   pipelineDepth(blockSize: number): number {
-    const rate = this.down.rate()
-    const want = Math.ceil((rate * Math.max(this.latencyMs, 50) * 2) / 1000 / blockSize)
+    const want = Math.ceil((this.down.rate() * PIPELINE_SECONDS) / blockSize)
     const peerCap = typeof this.ext?.reqq === 'number' && this.ext.reqq > 0 ? this.ext.reqq : 250
-    return Math.max(16, Math.min(want, 512, peerCap))
+    return Math.max(MIN_PIPELINE, Math.min(want, MAX_PIPELINE, peerCap))
   }
 
   addOutstanding(r: BlockRequest): void {

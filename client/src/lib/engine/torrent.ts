@@ -22,6 +22,8 @@ const BAN_STRIKES = 2
 export class Torrent {
   info: TorrentInfo | null
   have: Bitfield | null = null
+  /** Pieces stored or queued for storing: what the next write's bitfield says we have. */
+  private written: Bitfield | null = null
   state: TorrentState
   error: string | null = null
   readonly peers = new Map<string, Peer>()
@@ -93,7 +95,7 @@ export class Torrent {
       peers: () => this.peers.values(),
       canDownload: () => this.state === 'downloading',
       verify: (buf, expected) => this.deps.pool.verify(buf, expected),
-      storePiece: (i, bytes) => this.deps.store.writePiece(this.infoHash, i, bytes, this.nextBitfield(i)),
+      storePiece: (i, bytes) => this.storePiece(i, bytes),
       pieceDone: (i) => this.onPieceDone(i),
       pieceFailed: (i, who) => this.onPieceFailed(i, who),
       storageFailed: (err) => this.fail(err, true),
@@ -266,10 +268,20 @@ export class Torrent {
     this.deps.onChange()
   }
 
-  private nextBitfield(index: number): Uint8Array {
-    const copy = Bitfield.fromBytes(this.have!.toBytes(), this.info!.pieceCount)
-    copy.set(index)
-    return copy.toBytes()
+  /**
+   * Each write carries the bitfield of every piece written so far, including ones still queued
+   * (writes commit in order, so a later bitfield never lands before the pieces it names); the
+   * record thus never claims a piece that is not stored, and never forgets one that is.
+   */
+  private async storePiece(index: number, bytes: Uint8Array): Promise<void> {
+    const written = (this.written ??= Bitfield.fromBytes(this.have!.toBytes(), this.info!.pieceCount))
+    written.set(index)
+    try {
+      await this.deps.store.writePiece(this.infoHash, index, bytes, written.toBytes())
+    } catch (err) {
+      written.set(index, false)
+      throw err
+    }
   }
 
   private onPieceDone(index: number): void {

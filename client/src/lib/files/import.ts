@@ -1,32 +1,35 @@
 // Turns dropped files into a seeded torrent: hash every piece, build the info dict, store the
 // pieces under the info hash.
 //
-// Design — two passes over the files, nothing buffered between them:
+// Design — two passes over the files, nothing kept between them:
 //   pass 1 reads and hashes every piece (the info hash needs all piece hashes first);
 //   pass 2 reads each piece again, re-verifies it and stores it under [infoHash, index].
-// Why not one pass under a temporary key, renamed at the end? IndexedDB cannot rename keys:
-// the "rename" reads and rewrites every piece, i.e. a second trip through the slowest stage
-// (IndexedDB writes 125–160 MB/s batched, DESIGN.md) and, for a while, twice the disk space.
-// A second read of the file costs far less: File reads and crypto.subtle hashing (~1.5 GB/s
-// per worker) run near disk / page-cache speed, so pass 1 adds roughly 10–20% to the storing
-// pass (measured numbers in the report of this change). Keeping pieces in memory between the
-// passes is not an option for 4 GiB. Memory stays bounded by the in-flight window below.
-// Pass 2 re-verifies each piece (cheap next to the write) because a file edited between the
-// passes must not be stored under hashes it no longer matches.
+// The alternative, one pass storing under a temporary key and renaming at the end, overlaps
+// hashing with writing but then has to rename: IndexedDB cannot change keys, so that means
+// reading and rewriting every piece — a second trip through the slowest stage (batched writes
+// run 125–160 MB/s in DESIGN.md, 55–110 MiB/s on this VM) and, meanwhile, twice the disk
+// space. Two passes instead pay for pass 1 not overlapping the writes. Measured here (2-core
+// VM, headless Chromium, noisy): 1 GiB file, pass 1 4.4–9.6 s, pass 2 8.6–26 s; 300 MiB,
+// pass 1 1.5–2.2 s, pass 2 4–10 s. Pass 1 never took longer than pass 2 — which is the least
+// a rename would cost — and it is mostly SHA-1 (0.6 GB/s per thread on this VM), so it shrinks
+// on faster CPUs. Memory stays bounded by the read windows below (at most 96 MiB of pieces).
+// Pass 2 re-verifies each piece (cheap next to the write) so that a file edited between the
+// passes is never stored under hashes it no longer matches.
 //
 // Crash safety: the torrent's record is written before its first piece (role 'downloading',
 // empty bitfield) and each batch of pieces updates the bitfield in its own transaction, so a
 // tab closed mid-import reloads as a partial torrent, never as pieces without a record.
-import { Bitfield, choosePieceLength, fileSpans, pieceCountFor, pieceLengthAt } from '../../../../shared/pieces'
+import { Bitfield, choosePieceLength, pieceCountFor } from '../../../../shared/pieces'
 import { buildInfo, pieceHash, type TorrentInfo } from '../../../../shared/torrent'
 import type { HashPool } from '../hashing/pool'
 import type { PieceStore, TorrentRecord } from '../storage/piece-store'
 import { ImportError, planTorrent } from './naming'
+import { consecutiveRuns, describePieces, forEachLimited, piecesPerRead, readPieces, type Layout } from './piece-reader'
 
 export { ImportError } from './naming'
 
 /** Share of the progress bar for pass 1; storing is several times slower than reading + hashing. */
-const HASH_PASS_SHARE = 0.15
+const HASH_PASS_SHARE = 0.25
 /** Bytes of pieces in flight while hashing, and while storing (which needs ~2 batches queued). */
 const HASH_BUDGET = 64 * 1024 * 1024
 const STORE_BUDGET = 96 * 1024 * 1024
@@ -35,15 +38,6 @@ const MAX_STORE_WINDOW = 32
 export interface ImportDeps {
   store: PieceStore
   pool: HashPool
-}
-
-interface Layout {
-  files: readonly File[]
-  paths: readonly string[]
-  spans: readonly { offset: number; length: number }[]
-  total: number
-  pieceLength: number
-  pieceCount: number
 }
 
 export async function importFiles(
@@ -70,22 +64,35 @@ export async function importFiles(
     pieceCount: pieceCountFor(offset, pieceLength),
   }
   const { pool, store } = deps
-
-  // Pass 1: piece hashes.
-  const pieceHashes = new Uint8Array(layout.pieceCount * 20)
-  let hashed = 0
-  const hashWindow = Math.min(2 * pool.size, Math.max(2, Math.floor(HASH_BUDGET / pieceLength)))
-  await forEachPiece(range(layout.pieceCount), hashWindow, signal, async (index) => {
-    const { digest } = await pool.sha1(await readPiece(layout, index))
-    pieceHashes.set(digest, index * 20)
-    onProgress((HASH_PASS_SHARE * ++hashed) / layout.pieceCount)
-  })
-  const info = await buildInfo({
+  const infoParams = (pieceHashes: Uint8Array): Parameters<typeof buildInfo>[0] => ({
     name: plan.name,
     files: plan.files.map((f) => ({ path: f.path, length: f.length })),
     pieceLength,
     pieceHashes,
   })
+  // Dry run with blank hashes: whatever the info dict would refuse (too many files, paths too
+  // deep, metadata too large) is reported now, not after reading gigabytes.
+  await buildInfo(infoParams(new Uint8Array(layout.pieceCount * 20))).catch((err: unknown) => {
+    throw new ImportError(`Cannot share these files: ${err instanceof Error ? err.message : String(err)}`)
+  })
+  const perRead = piecesPerRead(pieceLength)
+  const allPieces = Array.from({ length: layout.pieceCount }, (_, i) => i)
+
+  // Pass 1: piece hashes. Reads in flight: two per worker, so none idles waiting for a read.
+  const pieceHashes = new Uint8Array(layout.pieceCount * 20)
+  let hashed = 0
+  const hashReads = Math.min(2 * pool.size, Math.max(2, Math.floor(HASH_BUDGET / (perRead * pieceLength))))
+  await forEachLimited(consecutiveRuns(allPieces, perRead), hashReads, signal, async (run) => {
+    const buffers = await readPieces(layout, run)
+    await settleAll(
+      run.map(async (index, k) => {
+        const { digest } = await pool.sha1(buffers[k]!)
+        pieceHashes.set(digest, index * 20)
+        onProgress((HASH_PASS_SHARE * ++hashed) / layout.pieceCount)
+      }),
+    )
+  })
+  const info = await buildInfo(infoParams(pieceHashes))
 
   // Pass 2: store. The same files may already be here (dropped twice, or partly downloaded).
   const existing = await store.getTorrent(info.infoHash).catch(() => null)
@@ -104,17 +111,24 @@ export async function importFiles(
   }
   if (!existing) await store.putTorrent(base)
   let stored = have.count()
+  // Enough pieces in flight for one batch to fill while the previous one commits.
   const storeWindow = Math.min(MAX_STORE_WINDOW, Math.max(4, Math.floor(STORE_BUDGET / pieceLength)))
+  const storeReads = Math.max(2, Math.floor(storeWindow / perRead))
   try {
-    const missing = [...range(info.pieceCount)].filter((i) => !have.has(i))
-    await forEachPiece(missing, storeWindow, signal, async (index) => {
-      const { ok, buffer } = await pool.verify(await readPiece(layout, index), pieceHash(info, index))
-      if (!ok) throw new ImportError(`${describePiece(layout, index)} changed while being shared; drop the file(s) again`)
-      // Set before the write and saved with it: the batch that stores this piece stores a
-      // bitfield claiming it, never one claiming a piece not yet written.
-      have.set(index)
-      await store.writePiece(info.infoHash, index, new Uint8Array(buffer), have.toBytes())
-      onProgress(HASH_PASS_SHARE + ((1 - HASH_PASS_SHARE) * ++stored) / info.pieceCount)
+    const missing = allPieces.filter((i) => !have.has(i))
+    await forEachLimited(consecutiveRuns(missing, perRead), storeReads, signal, async (run) => {
+      const buffers = await readPieces(layout, run)
+      await settleAll(
+        run.map(async (index, k) => {
+          const { ok, buffer } = await pool.verify(buffers[k]!, pieceHash(info, index))
+          if (!ok) throw new ImportError(`${describePieces(layout, [index])} changed while being shared; drop the file(s) again`)
+          // Set before the write and saved with it: the batch that stores this piece stores a
+          // bitfield claiming it, never one claiming a piece not yet written.
+          have.set(index)
+          await store.writePiece(info.infoHash, index, new Uint8Array(buffer), have.toBytes())
+          onProgress(HASH_PASS_SHARE + ((1 - HASH_PASS_SHARE) * ++stored) / info.pieceCount)
+        }),
+      )
     })
     await store.putTorrent({ ...base, infoBytes: info.infoBytes, role: 'seeding', paused: false, bitfield: have.toBytes() })
   } catch (err) {
@@ -131,55 +145,8 @@ function existingBits(rec: TorrentRecord | null, pieceCount: number): Bitfield {
   return bytes && bytes.length === Math.ceil(pieceCount / 8) ? new Bitfield(pieceCount, bytes.slice()) : new Bitfield(pieceCount)
 }
 
-/** Reads one piece, which may span several files, into a fresh (transferable) buffer. */
-async function readPiece(layout: Layout, index: number): Promise<ArrayBuffer> {
-  const len = pieceLengthAt(layout.total, layout.pieceLength, index)
-  const parts = fileSpans(layout.spans, layout.pieceLength, index, len).map((s) =>
-    layout.files[s.fileIndex]!.slice(s.fileOffset, s.fileOffset + s.length),
-  )
-  try {
-    const buffer = await (parts.length === 1 ? parts[0]! : new Blob(parts)).arrayBuffer()
-    if (buffer.byteLength !== len) throw new Error(`got ${buffer.byteLength} bytes instead of ${len}`)
-    return buffer
-  } catch (err) {
-    // Chrome refuses to read a File changed, moved or deleted since it was chosen.
-    const why = err instanceof Error ? err.message : String(err)
-    throw new ImportError(`Could not read ${describePiece(layout, index)}: was it moved, changed or deleted? (${why})`)
-  }
-}
-
-function describePiece(layout: Layout, index: number): string {
-  const len = pieceLengthAt(layout.total, layout.pieceLength, index)
-  const names = fileSpans(layout.spans, layout.pieceLength, index, len).map((s) => `"${layout.paths[s.fileIndex]}"`)
-  return names.join(', ')
-}
-
-function* range(n: number): Generator<number> {
-  for (let i = 0; i < n; i++) yield i
-}
-
-/**
- * Runs `fn` over `indices` in order, at most `limit` at a time. On the first failure (or abort)
- * it starts nothing more, waits for those running, then throws that failure.
- */
-async function forEachPiece(indices: Iterable<number>, limit: number, signal: AbortSignal | undefined, fn: (index: number) => Promise<void>): Promise<void> {
-  const it = indices[Symbol.iterator]()
-  let failure: { err: unknown } | null = null
-  const lane = async (): Promise<void> => {
-    while (!failure) {
-      if (signal?.aborted) {
-        failure = { err: signal.reason }
-        return
-      }
-      const next = it.next()
-      if (next.done) return
-      try {
-        await fn(next.value)
-      } catch (err) {
-        failure ??= { err }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: limit }, lane))
-  if (failure) throw (failure as { err: unknown }).err
+/** Like Promise.all, but waits for every job before throwing the first failure. */
+async function settleAll(jobs: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(jobs)
+  for (const r of results) if (r.status === 'rejected') throw r.reason
 }

@@ -22,8 +22,9 @@ export interface TorrentPlan {
 }
 
 /**
- * Linux allows a backslash in file names but torrents may not hold one (Windows reads it as a separator,
- * and parseInfo refuses it), so it is replaced rather than failing after the whole hashing pass.
+ * A backslash is legal in Linux file names but not in a torrent path (Windows reads it as a
+ * separator, so parseInfo refuses it, as it refuses NUL): replaced here rather than failing
+ * after the whole hashing pass.
  */
 function clean(segment: string): string {
   return segment.replace(/[\\\0]/g, '_')

@@ -85,6 +85,7 @@ export class CorruptRecordError extends Error {
 const INFO_HASH = /^[0-9a-f]{40}$/
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing'
   if (v === null) return 'null'
   if (v instanceof Uint8Array) return `${v.length} bytes`
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)

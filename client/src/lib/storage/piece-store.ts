@@ -36,12 +36,10 @@ export class PieceStore {
       onTerminated: () => store?.markClosed('the browser closed the database (storage cleared?); reload this tab'),
     })
     store = new PieceStore(database)
-    try {
-      // Leftovers of a removal cut short by closing the tab; cheap (one key per torrent).
-      for (const infoHash of await findOrphanTorrents(database)) await deleteOrphanPieces(database, infoHash)
-    } catch (err) {
-      console.warn('Tabswarm: could not sweep leftover pieces:', err)
-    }
+    // Leftovers of a removal cut short by closing the tab. In the background: finding them is
+    // one key per torrent, but deleting gigabytes should not delay the page, and it is safe to
+    // run alongside anything else (see piece-ops.ts).
+    void sweepOrphans(database)
     return store
   }
 
@@ -56,7 +54,9 @@ export class PieceStore {
       try {
         records.push(decodeTorrentRecord(raw))
       } catch (err) {
-        corrupt.push(`${String(keys[i])}: ${errorMessage(err)}`)
+        const message = errorMessage(err)
+        const key = String(keys[i])
+        corrupt.push(message.includes(key) ? message : `${message} (key ${key})`)
       }
     })
     records.sort((a, b) => a.addedAt - b.addedAt)
@@ -216,6 +216,15 @@ export class PieceStore {
   private db(): TabswarmDatabase {
     if (this.closedReason) throw this.closedError()
     return this.database
+  }
+}
+
+async function sweepOrphans(database: TabswarmDatabase): Promise<void> {
+  try {
+    for (const infoHash of await findOrphanTorrents(database)) await deleteOrphanPieces(database, infoHash)
+  } catch (err) {
+    // Not fatal: the pieces stay until the next start. Also reached when the store is closed.
+    console.warn('Tabswarm: could not sweep leftover pieces:', err)
   }
 }
 

@@ -29,6 +29,7 @@ export interface TorrentView {
   totalUploaded: number
   eta: number | null
   availability: number
+  banned: number
   error: string | null
   swarm: { complete: number; incomplete: number; downloaded?: number } | null
 }
@@ -55,6 +56,7 @@ export function snapshot(e: Entry): TorrentView {
     totalDownloaded: t.totalDownloaded,
     totalUploaded: t.totalUploaded,
     availability: t.availability,
+    banned: t.banned.size,
     eta: left !== null && left > 0 && downRate > 0 ? left / downRate : null,
     error: t.error ?? e.trackerError,
     swarm: e.swarm,

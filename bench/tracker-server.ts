@@ -1,0 +1,49 @@
+// Child process of bench/tracker-load.ts: runs one tracker implementation on 127.0.0.1 and
+// reports its port. Both implementations run under the same wrapper, flags and CPU pinning.
+//   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|bittorrent-tracker> <interval s>
+// stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers "GC".
+
+import { createInterface } from 'node:readline'
+
+const kind = process.argv[2]
+const interval = Number(process.argv[3] ?? 120)
+let port: number
+let warnings = 0
+
+if (kind === 'tabswarm') {
+  const { createTracker } = await import('../signal-tracker/server')
+  // Defaults everywhere (rate limit, pings, caps) except the per-IP cap: every simulated peer
+  // comes from 127.0.0.1.
+  const t = createTracker({ host: '127.0.0.1', port: 0, staticDir: null, announceInterval: interval, maxConnPerIp: 1_000_000 })
+  await t.ready
+  port = t.address().port
+} else if (kind === 'bittorrent-tracker') {
+  // Its package root also loads the client, whose WebRTC dependency is a native module not
+  // built here; the server entry point is all we need.
+  const { default: Server } = (await import('bittorrent-tracker/server')) as unknown as {
+    default: new (opts: Record<string, unknown>) => {
+      listen(port: number, host: string, cb: () => void): void
+      on(ev: string, fn: (...a: unknown[]) => void): void
+      ws: { address(): { port: number } }
+    }
+  }
+  // Its ws clients are told interval/5 (server.js), so pass 5x to announce the same interval.
+  const s = new Server({ http: false, udp: false, ws: true, stats: false, interval: interval * 1000 * 5 })
+  s.on('warning', () => { warnings++ })
+  s.on('error', (e) => { console.error('bittorrent-tracker error', e) })
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  port = s.ws.address().port
+} else {
+  throw new Error(`unknown tracker kind ${kind}`)
+}
+
+process.stdout.write(`READY ${port}\n`)
+const gc = (globalThis as { gc?: () => void }).gc
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'gc') {
+    gc?.()
+    gc?.()
+    process.stdout.write(`GC ${warnings}\n`)
+  }
+})
+process.stdin.on('end', () => process.exit(0))

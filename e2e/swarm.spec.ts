@@ -1,0 +1,109 @@
+// The swarm engine with real tabs: leechers feed each other, survive the seeder leaving, resume
+// after a reload, and ban a peer that lies.
+import {
+  expect, makeRandomFile, openMagnet, saveAndHash, shareFiles, test, torrentOf, waitForState,
+  type Page,
+} from './fixtures'
+import { choosePieceLength } from '../shared/pieces'
+import { attr, lyingPeerScript, setUploadLimit, timeUntilSeeding } from './swarm-helpers'
+
+const MiB = 1024 * 1024
+
+test('one seeder, four leechers: all finish identical and the leechers upload to each other', async ({ peer, tmpDir }) => {
+  test.setTimeout(240_000)
+  const file = await makeRandomFile(tmpDir, 'swarm.bin', 32 * MiB + 777)
+  const seeder = await peer('seeder')
+  const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
+  const leechers: Page[] = []
+  for (let i = 0; i < 4; i++) leechers.push((await peer(`leecher ${i + 1}`)).page)
+  await Promise.all(leechers.map((p) => openMagnet(p, magnet)))
+  await Promise.all(leechers.map((p) => waitForState(p, infohash, 'seeding', 200_000)))
+  for (const p of leechers) {
+    expect(await saveAndHash(p, infohash, file.name)).toBe(file.sha256)
+    expect(await attr(p, infohash, 'data-uploaded'), 'each leecher uploaded to the others').toBeGreaterThan(0)
+  }
+  const seederUp = await attr(seeder.page, infohash, 'data-uploaded')
+  expect(seederUp, 'the seeder did not have to send every leecher the whole file').toBeLessThan(4 * file.size)
+})
+
+test('with the seeder capped at 1 MiB/s, four leechers finish within 1.5x of one alone', async ({ peer, tmpDir }) => {
+  test.setTimeout(240_000)
+  const file = await makeRandomFile(tmpDir, 'capped.bin', 16 * MiB)
+  const seeder = await peer('seeder')
+  await setUploadLimit(seeder.page, 1024)
+  const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
+
+  const alone = (await peer('alone')).page
+  await openMagnet(alone, magnet)
+  const aloneMs = await timeUntilSeeding(alone, infohash, 120_000)
+  await alone.context().close()
+
+  const group: Page[] = []
+  for (let i = 0; i < 4; i++) group.push((await peer(`leecher ${i + 1}`)).page)
+  const start = Date.now()
+  await Promise.all(group.map((p) => openMagnet(p, magnet)))
+  await Promise.all(group.map((p) => waitForState(p, infohash, 'seeding', 120_000)))
+  const groupMs = Date.now() - start
+  console.log(`one leecher alone: ${aloneMs} ms; four together: ${groupMs} ms (${(groupMs / aloneMs).toFixed(2)}x)`)
+  expect(groupMs).toBeLessThanOrEqual(1.5 * aloneMs)
+  for (const p of group) expect(await saveAndHash(p, infohash, file.name)).toBe(file.sha256)
+})
+
+test('the seeder leaves once every piece exists in the swarm: the leechers still finish', async ({ peer, tmpDir }) => {
+  test.setTimeout(240_000)
+  const file = await makeRandomFile(tmpDir, 'leaving.bin', 12 * MiB + 5)
+  const seeder = await peer('seeder')
+  await setUploadLimit(seeder.page, 2048)
+  const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
+  const leechers: Page[] = []
+  for (let i = 0; i < 3; i++) leechers.push((await peer(`leecher ${i + 1}`)).page)
+  await Promise.all(leechers.map((p) => openMagnet(p, magnet)))
+  // The seeder sees its peers' bitfields: availability >= 1 means they hold every piece between them.
+  await expect(torrentOf(seeder.page, infohash)).toHaveAttribute('data-availability', /^[1-9]/, { timeout: 120_000 })
+  const progressAtLeave = await Promise.all(leechers.map((p) => attr(p, infohash, 'data-progress')))
+  expect(Math.min(...progressAtLeave), 'no leecher was complete when the seeder left').toBeLessThan(1)
+  await seeder.close()
+  await Promise.all(leechers.map((p) => waitForState(p, infohash, 'seeding', 120_000)))
+  for (const p of leechers) expect(await saveAndHash(p, infohash, file.name)).toBe(file.sha256)
+})
+
+test('a leecher reloaded halfway resumes from IndexedDB without fetching verified pieces again', async ({ peer, tmpDir }) => {
+  test.setTimeout(240_000)
+  const size = 16 * MiB + 99
+  const file = await makeRandomFile(tmpDir, 'resume.bin', size)
+  const seeder = await peer('seeder')
+  await setUploadLimit(seeder.page, 2048)
+  const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
+  const leecher = (await peer('leecher')).page
+  await openMagnet(leecher, magnet)
+  await expect(torrentOf(leecher, infohash)).toHaveAttribute('data-progress', /^0\.[5-9]/, { timeout: 120_000 })
+  const before = await attr(leecher, infohash, 'data-progress')
+  await leecher.reload()
+  const row = torrentOf(leecher, infohash)
+  await expect(row).toHaveCount(1, { timeout: 30_000 })
+  const restored = await attr(leecher, infohash, 'data-progress')
+  expect(restored, 'verified pieces came back from IndexedDB').toBeGreaterThanOrEqual(before)
+  await waitForState(leecher, infohash, 'seeding', 120_000)
+  const afterReload = await attr(leecher, infohash, 'data-downloaded')
+  // At most what was missing, plus one piece per peer (the seeder is its only peer).
+  expect(afterReload).toBeLessThanOrEqual((1 - before) * size + 1 * choosePieceLength(size))
+  expect(await saveAndHash(leecher, infohash, file.name)).toBe(file.sha256)
+})
+
+test('a peer that sends wrong bytes is banned and the download still completes correctly', async ({ peer, tmpDir }) => {
+  test.setTimeout(180_000)
+  const file = await makeRandomFile(tmpDir, 'honest.bin', 3 * MiB + 1)
+  const liar = await peer('liar')
+  await liar.context.addInitScript(lyingPeerScript)
+  await liar.page.reload()
+  const { infohash, magnet } = await shareFiles(liar.page, [file.path])
+  const leecher = (await peer('leecher')).page
+  await openMagnet(leecher, magnet)
+  // Only the liar is there at first: the leecher must catch it lying.
+  await expect(torrentOf(leecher, infohash)).toHaveAttribute('data-banned', '1', { timeout: 60_000 })
+  const honest = await peer('honest seeder')
+  await shareFiles(honest.page, [file.path])
+  await waitForState(leecher, infohash, 'seeding', 120_000)
+  expect(await saveAndHash(leecher, infohash, file.name)).toBe(file.sha256)
+  await expect(torrentOf(leecher, infohash)).toHaveAttribute('data-banned', '1')
+})
