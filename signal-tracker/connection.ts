@@ -3,6 +3,7 @@
 // answers every refusal with `failure reason` and a counter. Liveness by ping/pong.
 
 import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
 import type { RawData } from 'ws'
 import {
@@ -34,13 +35,30 @@ export class TrackerSocket extends WebSocket implements Sink {
   refilledAt = 0
   /** Peer ids bound to this socket: one for a tab, a few when clients share a socket pool. */
   owned: Peer[] = []
+  /** The TCP socket under this WebSocket, corked while frames for it collect (see deliver). */
+  raw: Duplex | null = null
+  corked = false
 
   get isOpen(): boolean { return this.readyState === WebSocket.OPEN }
 
+  /**
+   * Sends a frame, coalescing: the first frame for this socket in an event-loop turn corks
+   * the TCP socket and the gateway uncorks every corked socket once the turn's I/O is handled
+   * (setImmediate). Under load one socket often gets a reply, offers and answers in the same
+   * turn; they leave in one write syscall instead of one each, and syscalls are most of a
+   * relay's cost. No timer, so no added latency.
+   */
   deliver(frame: string): void {
     if (this.readyState !== WebSocket.OPEN) return
     const g = this.gateway
-    if (g && this.bufferedAmount > g.opts.maxBufferedBytes) return g.cutSlowConsumer(this)
+    if (g) {
+      if (this.bufferedAmount > g.opts.maxBufferedBytes) return g.cutSlowConsumer(this)
+      if (!this.corked && this.raw && !process.env.NOCORK) {
+        this.corked = true
+        this.raw.cork()
+        g.uncorkLater(this)
+      }
+    }
     this.send(frame)
   }
 }
@@ -69,7 +87,21 @@ export class Gateway {
     connection_limit: 0, slow_consumer: 0, internal_error: 0,
   }
 
+  private corked: TrackerSocket[] = []
+  private readonly uncorkAll = (): void => {
+    const list = this.corked
+    this.corked = []
+    for (const ws of list) {
+      ws.corked = false
+      ws.raw?.uncork()
+    }
+  }
+
   constructor(readonly state: TrackerState, readonly opts: GatewayOptions) {}
+
+  uncorkLater(ws: TrackerSocket): void {
+    if (this.corked.push(ws) === 1) setImmediate(this.uncorkAll)
+  }
 
   accept(ws: TrackerSocket, req: IncomingMessage): void {
     ws.on('error', onError)
@@ -84,6 +116,7 @@ export class Gateway {
     }
     this.perIp.set(ip, n + 1)
     ws.gateway = this
+    ws.raw = req.socket
     ws.ip = ip
     ws.tokens = this.opts.rateLimit?.burst ?? 0
     ws.refilledAt = Date.now()
