@@ -52,7 +52,9 @@ export class SwarmConnector {
     return hexToBinaryString(this.host.infoHash)
   }
 
+  /** Idempotent: a second start (e.g. resuming after a storage pause) just announces again. */
   start(): void {
+    if (!this.stopped && this.unsubscribe.length > 0) return this.announce()
     this.stopped = false
     for (const socket of this.sockets) {
       let first = true
