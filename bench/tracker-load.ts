@@ -15,9 +15,10 @@
 // Env: PEERS (10000), SWARMS (1000), INTERVAL (10 s), STEADY (20 s), SATURATE (10 s), WINDOW (1000).
 
 import { spawn } from 'node:child_process'
-import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import type { ChildProcessByStdio } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
+import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { LoadGenerator } from './tracker-gen'
 import type { Counters } from './tracker-gen'
@@ -31,7 +32,7 @@ const SATURATE = env('SATURATE', 10)
 const WINDOW = env('WINDOW', 1_000)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-interface TrackerProc { child: ChildProcessWithoutNullStreams; port: number; gc(): Promise<void> }
+interface TrackerProc { child: ChildProcessByStdio<Writable, Readable, null>; port: number; gc(): Promise<void> }
 
 async function startTracker(kind: string): Promise<TrackerProc> {
   const child = spawn('bash', ['-c',

@@ -3,7 +3,7 @@
 
 import { binaryStringToHex } from '../shared/binary'
 import type { Gateway } from './connection'
-import type { Membership, Peer, Swarm, TrackerState } from './swarm'
+import type { Membership, Peer, RefusalCode, Swarm, TrackerState } from './swarm'
 
 export type Role = 'seeder' | 'leecher'
 
@@ -19,7 +19,7 @@ export interface StatsView {
   bytesReported: number
   /** Frames refused with a `failure reason`; `refusals` breaks all refusals down by cause. */
   badFrames: number
-  refusals: Record<string, number>
+  refusals: Record<RefusalCode, number>
   evictions: number
   evictionsByCause: { interval: number; deadSocket: number; slowConsumer: number }
   announces: number
