@@ -23,8 +23,8 @@ export interface Entry {
   torrent: Torrent
   connector: SwarmConnector
   magnet: string
-  trackerError: string | null
-  swarm: { complete: number; incomplete: number; downloaded?: number } | null
+  readonly trackerError: string | null
+  readonly swarm: { complete: number; incomplete: number; downloaded?: number } | null
 }
 
 export interface Importing {
@@ -151,8 +151,8 @@ export class TabswarmClient {
       },
     })
     const trackers = parseMagnet(magnet).trackers.filter((t) => /^wss?:\/\//i.test(t))
-    const entry: Entry = { torrent, magnet, trackerError: null, swarm: null, connector: null as unknown as SwarmConnector }
-    entry.connector = new SwarmConnector(
+    const status = { trackerError: null as string | null, swarm: null as Entry['swarm'] }
+    const connector = new SwarmConnector(
       {
         infoHash,
         wantPeers: () => (torrent.isActive ? MAX_PEERS - torrent.peers.size : 0),
@@ -168,11 +168,11 @@ export class TabswarmClient {
           ...(torrent.info ? { file_size: torrent.info.length } : {}),
         }),
         trackerStatus: (_url, error) => {
-          entry.trackerError = error
+          status.trackerError = error
           this.onChange()
         },
         swarmCounts: (c) => {
-          entry.swarm = c
+          status.swarm = c
           this.onChange()
         },
       },
@@ -181,6 +181,17 @@ export class TabswarmClient {
       this.peerId,
       iceServers,
     )
+    const entry: Entry = {
+      torrent,
+      connector,
+      magnet,
+      get trackerError() {
+        return status.trackerError
+      },
+      get swarm() {
+        return status.swarm
+      },
+    }
     this.entries.set(infoHash, entry)
     torrent.start()
     if (paused) torrent.pause()

@@ -37,8 +37,6 @@ export class Peer {
   readonly uploadQueue: BlockRequest[] = []
   readonly down = new RateMeter()
   readonly up = new RateMeter()
-  lastUnchokedAt = 0
-  connectedAt = Date.now()
 
   constructor(
     readonly id: string,

@@ -411,13 +411,4 @@ export class Torrent {
     if (!this.info || !this.have) return 0
     return this.have.count() / this.info.pieceCount
   }
-
-  /** Called once per handshake-complete peer when it gets its ut_metadata answer, etc. */
-  refresh(): void {
-    for (const peer of this.peers.values()) {
-      this.ensurePeerBits(peer)
-      this.updateInterest(peer)
-    }
-    this.metadata.maybeFetch()
-  }
 }
