@@ -44,7 +44,13 @@ test('with the seeder capped at 1 MiB/s, four leechers finish within 1.5x of one
   await Promise.all(group.map((p) => openMagnet(p, magnet)))
   await Promise.all(group.map((p) => waitForState(p, infohash, 'seeding', 120_000)))
   const groupMs = Date.now() - start
-  console.log(`one leecher alone: ${aloneMs} ms; four together: ${groupMs} ms (${(groupMs / aloneMs).toFixed(2)}x)`)
+  const seederUp = await attr(seeder.page, infohash, 'data-uploaded')
+  const ups = await Promise.all(group.map((p) => attr(p, infohash, 'data-uploaded')))
+  const downs = await Promise.all(group.map((p) => attr(p, infohash, 'data-downloaded')))
+  console.log(
+    `one leecher alone: ${aloneMs} ms; four together: ${groupMs} ms (${(groupMs / aloneMs).toFixed(2)}x); ` +
+      `seeder sent ${(seederUp / MiB).toFixed(1)} MiB (incl. ${(file.size / MiB).toFixed(1)} MiB to the lone leecher), leechers sent ${ups.map((u) => (u / MiB).toFixed(1)).join(', ')} MiB, received ${downs.map((u) => (u / MiB).toFixed(1)).join(', ')} MiB`,
+  )
   expect(groupMs).toBeLessThanOrEqual(1.5 * aloneMs)
   for (const p of group) expect(await saveAndHash(p, infohash, file.name)).toBe(file.sha256)
 })

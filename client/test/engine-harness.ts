@@ -17,6 +17,8 @@ class FakeChannel implements PeerChannel {
   private closeCbs: ((r: string) => void)[] = []
   closed = false
   bufferedAmount = 0
+  /** One-way delivery delay, so request/have round trips cost something as on a real link. */
+  latencyMs = 0
   /** Rewrites outgoing bytes: lets a test play a lying peer. */
   tamper: ((d: Uint8Array) => Uint8Array) | null = null
 
@@ -24,7 +26,7 @@ class FakeChannel implements PeerChannel {
     if (this.closed) return
     const copy = this.tamper ? this.tamper(data.slice()) : data.slice()
     const to = this.other
-    setTimeout(() => to && !to.closed && to.dataCbs.forEach((cb) => cb(copy)), 0)
+    setTimeout(() => to && !to.closed && to.dataCbs.forEach((cb) => cb(copy)), this.latencyMs)
   }
   onData(cb: (d: Uint8Array) => void) { this.dataCbs.push(cb) }
   onDrain(_cb: () => void) {}
@@ -37,9 +39,10 @@ class FakeChannel implements PeerChannel {
   }
 }
 
-export function channelPair(): [FakeChannel, FakeChannel] {
+export function channelPair(latencyMs = 0): [FakeChannel, FakeChannel] {
   const a = new FakeChannel()
   const b = new FakeChannel()
+  a.latencyMs = b.latencyMs = latencyMs
   a.other = b
   b.other = a
   return [a, b]
@@ -88,8 +91,8 @@ export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: U
   return { torrent, store, peerId, completed }
 }
 
-export function connect(a: Node, b: Node): [FakeChannel, FakeChannel] {
-  const [ca, cb] = channelPair()
+export function connect(a: Node, b: Node, latencyMs = 0): [FakeChannel, FakeChannel] {
+  const [ca, cb] = channelPair(latencyMs)
   const hex = (id: Uint8Array) => Buffer.from(id).toString('hex')
   a.torrent.attach(ca, hex(b.peerId), 'b')
   b.torrent.attach(cb, hex(a.peerId), 'a')

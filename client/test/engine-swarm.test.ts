@@ -102,3 +102,18 @@ test('a peer leaving mid-transfer hands its blocks to the others at once', async
   assert.deepEqual(assembled(leecher.store, info), bytes)
   for (const n of [s1, s2, leecher]) n.torrent.destroy()
 })
+
+test('a capped seed sends each piece about once while four leechers trade the rest', async () => {
+  const MiB = 1024 * 1024
+  const { bytes, info, store, full } = await makeTorrent(4 * MiB, 16384)
+  const seeder = makeNode(info.infoHash, info, full, store)
+  seeder.torrent['deps'].limits.up.setLimit(1024 * 1024)
+  const leechers = [0, 1, 2, 3].map(() => makeNode(info.infoHash, info, null))
+  for (const l of leechers) connect(seeder, l, 10)
+  for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) connect(leechers[i]!, leechers[j]!, 10)
+  await within(Promise.all(leechers.map((l) => l.completed)), 30_000, 'four leechers')
+  for (const l of leechers) assert.deepEqual(assembled(l.store, info), bytes)
+  assert.ok(seeder.torrent.uploaded < 1.25 * info.length, `seed sent ${seeder.torrent.uploaded} bytes for ${info.length}`)
+  for (const l of leechers) assert.ok(l.torrent.uploaded > 0, 'every leecher uploaded')
+  for (const n of [seeder, ...leechers]) n.torrent.destroy()
+})

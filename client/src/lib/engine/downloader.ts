@@ -117,6 +117,36 @@ export class Downloader {
     this.fill(peer)
   }
 
+  /**
+   * A peer announced a piece we have asked others for but received nothing of yet. Move the
+   * request to it when it has room and the peer we asked is a seed (a seed's upload is the
+   * swarm's scarce resource: what a neighbour holds should come from the neighbour) or is no
+   * faster. Otherwise every leecher keeps waiting on a slow seed for pieces its neighbours
+   * already hold, and the seed sends each of them several times.
+   */
+  onHave(peer: Peer, index: number): void {
+    const piece = this.active.get(index)
+    if (!piece || piece.received > 0 || peer.peerChoking) return
+    if (peer.outstandingCount >= peer.pipelineDepth(BLOCK_SIZE)) return
+    const rate = peer.down.rate()
+    const moved: Peer[] = []
+    for (const other of this.host.peers()) {
+      const asked = other === peer ? undefined : other.outstanding.get(index)
+      if (!asked) continue
+      if (!other.bits?.isComplete() && other.down.rate() > rate) continue
+      for (const r of [...asked.values()]) {
+        other.takeOutstanding(index, r.begin)
+        other.session.send({ type: 'cancel', index, begin: r.begin, length: r.length })
+        piece.release(r.begin / BLOCK_SIZE, other.id)
+      }
+      moved.push(other)
+    }
+    if (moved.length === 0) return
+    // The announcer first, so it takes the freed piece; then the others refill elsewhere.
+    this.fill(peer)
+    for (const other of moved) this.fill(other)
+  }
+
   private cancelFrom(peerId: string, index: number, begin: number, length: number): void {
     for (const p of this.host.peers()) {
       if (p.id !== peerId) continue

@@ -1,6 +1,6 @@
 // One torrent: its pieces, its peers and the BEP 3/10 conversation with each. Downloading,
 // uploading, metadata and choking live in their own classes; this file wires them together.
-import { Bitfield, pieceLengthAt } from '../../../../shared/pieces'
+import { BLOCK_SIZE, Bitfield, pieceLengthAt } from '../../../../shared/pieces'
 import type { TorrentInfo } from '../../../../shared/torrent'
 import { bytesToHex } from '../../../../shared/binary'
 import { decodeExtHandshake, encodeExtHandshake } from '../../../../shared/wire'
@@ -22,6 +22,8 @@ const BAN_STRIKES = 2
 export class Torrent {
   info: TorrentInfo | null
   have: Bitfield | null = null
+  /** Verified pieces whose write is still queued: announced and served already (the store reads them back from its queue). */
+  private readonly servable = new Set<number>()
   /** Pieces stored or queued for storing: what the next write's bitfield says we have. */
   private written: Bitfield | null = null
   state: TorrentState
@@ -53,7 +55,9 @@ export class Torrent {
     this.state = info ? 'downloading' : 'metadata'
     if (info) this.setInfo(info, bitfield)
     this.uploader = new Uploader({
-      hasPiece: (i) => !!this.have?.has(i),
+      hasPiece: (i) => !!this.have?.has(i) || this.servable.has(i),
+      blocksPerPiece: () => (this.info ? Math.ceil(this.info.pieceLength / BLOCK_SIZE) : 1),
+      pieceCount: () => this.info?.pieceCount ?? 0,
       upLimit: deps.limits.up,
       pieceLength: (i) => (this.info ? pieceLengthAt(this.info.length, this.info.pieceLength, i) : 0),
       readPiece: (i) => deps.store.readPiece(this.infoHash, i),
@@ -150,6 +154,7 @@ export class Torrent {
       peer.session.send({ type: 'extended', id: 0, payload })
     }
     if (this.have && this.have.count() > 0) peer.session.send({ type: 'bitfield', bits: this.have.toBytes() })
+    for (const index of this.servable) peer.session.send({ type: 'have', index })
   }
 
   private onMessage(peer: Peer, m: WireMessage): void {
@@ -216,6 +221,7 @@ export class Torrent {
       this.downloader?.picker.addHave(index)
     }
     this.updateInterest(peer)
+    this.downloader?.onHave(peer, index)
   }
 
   private onBitfield(peer: Peer, bits: Uint8Array): void {
@@ -276,21 +282,24 @@ export class Torrent {
   private async storePiece(index: number, bytes: Uint8Array): Promise<void> {
     const written = (this.written ??= Bitfield.fromBytes(this.have!.toBytes(), this.info!.pieceCount))
     written.set(index)
+    // Tell peers now rather than after the IndexedDB commit: in a swarm, every millisecond a
+    // piece sits unannounced is a millisecond in which others fetch it from the seeder too.
+    this.servable.add(index)
+    for (const peer of this.peers.values()) if (peer.handshaken) peer.session.send({ type: 'have', index })
     try {
       await this.deps.store.writePiece(this.infoHash, index, bytes, written.toBytes())
     } catch (err) {
       written.set(index, false)
       throw err
+    } finally {
+      this.servable.delete(index)
     }
   }
 
   private onPieceDone(index: number): void {
     const have = this.have!
     have.set(index)
-    for (const peer of this.peers.values()) {
-      if (peer.handshaken) peer.session.send({ type: 'have', index })
-      if (peer.amInterested) this.updateInterest(peer)
-    }
+    for (const peer of this.peers.values()) if (peer.amInterested) this.updateInterest(peer)
     if (have.isComplete()) {
       this.state = 'seeding'
       for (const peer of this.peers.values()) this.updateInterest(peer)

@@ -1,12 +1,16 @@
 // Serving blocks to peers we have unchoked. Each peer's queue is bounded (MAX_PEER_REQUESTS);
 // we read the next block only while that peer's channel has room and the upload limit allows,
 // so nothing piles up in memory when a peer is slower than our disk.
+import { BLOCK_SIZE } from '../../../../shared/pieces'
 import type { BlockRequest, Peer } from './peer'
 import { MAX_PEER_REQUESTS } from './peer'
 import type { TokenBucket } from './rate'
 
 export interface UploaderHost {
   hasPiece(index: number): boolean
+  /** Block slots per piece and pieces, to count how often each block went out. */
+  blocksPerPiece(): number
+  pieceCount(): number
   readonly upLimit: TokenBucket
   pieceLength(index: number): number
   readPiece(index: number): Promise<Uint8Array | null>
@@ -20,7 +24,35 @@ export class Uploader {
   private readonly pumping = new WeakSet<Peer>()
   private readonly waiting = new WeakMap<Peer, ReturnType<typeof setTimeout>>()
 
+  /** Times each block was sent (saturating): the least-sent block is served first. */
+  private sent: Uint8Array | null = null
+
   constructor(private readonly host: UploaderHost) {}
+
+  private blockKey(r: BlockRequest): number {
+    return r.index * this.host.blocksPerPiece() + Math.floor(r.begin / BLOCK_SIZE)
+  }
+
+  /**
+   * Serve the queued request whose block went out the fewest times so far. A seeder thus
+   * spreads fresh blocks first; a duplicate request (a leecher asking for what another was
+   * just sent) waits, and is usually cancelled once that leecher hears a `have` from its
+   * neighbour. With one peer every count is equal and this is plain FIFO.
+   */
+  private nextRequest(peer: Peer): number {
+    const q = peer.uploadQueue
+    const sent = (this.sent ??= new Uint8Array(this.host.pieceCount() * this.host.blocksPerPiece()))
+    let best = 0
+    let bestCount = sent[this.blockKey(q[0]!)] ?? 0
+    for (let i = 1; i < q.length && bestCount > 0; i++) {
+      const c = sent[this.blockKey(q[i]!)] ?? 0
+      if (c < bestCount) {
+        best = i
+        bestCount = c
+      }
+    }
+    return best
+  }
 
   onRequest(peer: Peer, r: BlockRequest): void {
     // A choked peer's requests are dropped (BEP 3); so are ones for pieces we lack or out of range.
@@ -42,7 +74,8 @@ export class Uploader {
     this.pumping.add(peer)
     try {
       while (peer.uploadQueue.length > 0 && !peer.amChoking && !peer.session.isClosed && !peer.session.congested) {
-        const r = peer.uploadQueue[0]!
+        const at = this.nextRequest(peer)
+        const r = peer.uploadQueue[at]!
         const wait = this.host.upLimit.take(r.length)
         if (wait > 0) {
           this.waiting.set(
@@ -54,7 +87,9 @@ export class Uploader {
           )
           return
         }
-        peer.uploadQueue.shift()
+        peer.uploadQueue.splice(at, 1)
+        const key = this.blockKey(r)
+        if (this.sent && this.sent[key]! < 255) this.sent[key]!++
         const piece = await this.host.readPiece(r.index)
         if (!piece || peer.session.isClosed) continue
         peer.session.sendPiece(r.index, r.begin, piece.subarray(r.begin, r.begin + r.length))

@@ -3,6 +3,7 @@
 // sends near 25 MB/s (DESIGN.md). Sends stop while the channel's buffer is above HIGH_WATER.
 import { WireDecoder, encodeHandshake, encodeMessage, encodePieceHeader } from '../../../../shared/wire'
 import type { Handshake, WireMessage } from '../../../../shared/wire'
+import { afterTask } from './after-task'
 import type { PeerChannel } from './rtc'
 
 /** The data channel's maximum message size in Chromium (a=max-message-size:262144). */
@@ -46,7 +47,7 @@ export class WireSession {
       }
     })
     channel.onDrain(() => {
-      this.flush()
+      this.flush(false)
       if (!this.closed) handlers.drain()
     })
     channel.onClose((reason) => this.close(reason))
@@ -93,18 +94,22 @@ export class WireSession {
     if (this.closed) return
     this.queue.push(bytes)
     this.queuedBytes += bytes.byteLength
-    if (!this.flushScheduled) {
+    // Full-size sends go at once; the remainder waits for the end of this task (not a
+    // microtask: the uploader awaits between blocks, and a microtask flush would then send
+    // every 16 KiB block as its own message, the slow case measured in DESIGN.md).
+    if (this.queuedBytes >= MAX_SEND) this.flush(true)
+    if (!this.flushScheduled && this.queuedBytes > 0) {
       this.flushScheduled = true
-      // Let a burst of messages from one task pile up, then send them as one message.
-      queueMicrotask(() => {
+      afterTask(() => {
         this.flushScheduled = false
-        this.flush()
+        this.flush(false)
       })
     }
   }
 
-  private flush(): void {
-    while (!this.closed && this.queuedBytes > 0 && this.channel.bufferedAmount < HIGH_WATER) {
+  /** Sends queued bytes in messages of up to MAX_SEND; with `fullOnly`, only whole ones. */
+  private flush(fullOnly = false): void {
+    while (!this.closed && this.queuedBytes >= (fullOnly ? MAX_SEND : 1) && this.channel.bufferedAmount < HIGH_WATER) {
       const size = Math.min(this.queuedBytes, MAX_SEND)
       const out = new Uint8Array(size)
       let filled = 0
