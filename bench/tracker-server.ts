@@ -1,7 +1,7 @@
 // Child process of bench/tracker-load.ts: runs one tracker implementation on 127.0.0.1 and
 // reports its port. Both implementations run under the same wrapper, flags and CPU pinning.
-//   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|bittorrent-tracker> <interval s>
-// stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers "GC".
+//   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|bittorrent-tracker|ws-floor> <interval s>
+// stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers "GC <warnings> <heapUsed>".
 
 import { createInterface } from 'node:readline'
 
@@ -35,6 +35,21 @@ if (kind === 'tabswarm') {
   s.on('error', (e) => { console.error('bittorrent-tracker error', e) })
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
   port = s.ws.address().port
+} else if (kind === 'ws-floor') {
+  // Not a tracker: a bare `ws` server (same options as ours) answering every frame with a
+  // constant announce response, no parsing, no state, no relays. What any ws-based tracker
+  // pays per connection and per frame before doing any tracking at all.
+  const { createServer } = await import('node:http')
+  const { WebSocketServer } = await import('ws')
+  const http = createServer()
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, skipUTF8Validation: true })
+  const reply = JSON.stringify({ action: 'announce', interval, info_hash: 'BENCHSWARM0000000000', complete: 0, incomplete: 1 })
+  http.on('upgrade', (req, sock, head) => wss.handleUpgrade(req, sock, head, (ws) => {
+    ws.on('message', () => ws.send(reply))
+    ws.on('error', () => {})
+  }))
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  port = (http.address() as { port: number }).port
 } else {
   throw new Error(`unknown tracker kind ${kind}`)
 }
@@ -45,7 +60,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'gc') {
     gc?.()
     gc?.()
-    process.stdout.write(`GC ${warnings}\n`)
+    process.stdout.write(`GC ${warnings} ${process.memoryUsage().heapUsed}\n`)
   }
 })
 process.stdin.on('end', () => process.exit(0))

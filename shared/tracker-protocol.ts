@@ -94,30 +94,18 @@ export interface AnnounceResponse {
   incomplete: number
 }
 
-export interface RelayedOffer {
-  kind: typeof Kind.RelayedOffer
+/** A relayed offer (`peer_id` is the offerer) or answer (`peer_id` is the answerer). */
+interface Relayed {
   action: typeof ACTION_ANNOUNCE
   info_hash: string
-  /** The offerer. */
   peer_id: string
   offer_id: string
-  offer: OfferSignal
   peer_name?: string
 }
-
-export interface RelayedAnswer {
-  kind: typeof Kind.RelayedAnswer
-  action: typeof ACTION_ANNOUNCE
-  info_hash: string
-  /** The answerer. */
-  peer_id: string
-  offer_id: string
-  answer: AnswerSignal
-  peer_name?: string
-}
+export interface RelayedOffer extends Relayed { kind: typeof Kind.RelayedOffer; offer: OfferSignal }
+export interface RelayedAnswer extends Relayed { kind: typeof Kind.RelayedAnswer; answer: AnswerSignal }
 
 export interface ScrapeEntry { complete: number; incomplete: number; downloaded: number }
-
 export interface ScrapeResponse {
   kind: typeof Kind.ScrapeResponse
   action: typeof ACTION_SCRAPE
@@ -125,13 +113,7 @@ export interface ScrapeResponse {
   files: Record<string, ScrapeEntry>
 }
 
-export interface FailureMessage {
-  kind: typeof Kind.Failure
-  reason: string
-  action?: string
-  info_hash?: string
-}
-
+export interface FailureMessage { kind: typeof Kind.Failure; reason: string; action?: string; info_hash?: string }
 export interface WarningMessage { kind: typeof Kind.Warning; message: string; info_hash?: string }
 
 export type TrackerMessage =
@@ -195,7 +177,6 @@ function text(o: Obj, key: string, max: number): string | undefined {
   const v = o[key]
   if (v === undefined || v === null) return undefined
   if (typeof v !== 'string') fail(`invalid ${key}: expected a string`, o)
-  // eslint-disable-next-line no-control-regex
   return v.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, max)
 }
 
@@ -308,21 +289,14 @@ export function decodeTrackerMessage(raw: unknown): TrackerMessage {
   }
   const info_hash = id(o, 'info_hash')
   const peer_name = typeof o.peer_name === 'string' ? o.peer_name.slice(0, MAX_PEER_NAME_LENGTH) : undefined
-  if (o.offer !== undefined) {
-    const msg: RelayedOffer = {
-      kind: Kind.RelayedOffer, action: ACTION_ANNOUNCE, info_hash,
-      peer_id: id(o, 'peer_id'), offer_id: id(o, 'offer_id'), offer: signal(o.offer, 'offer', o),
-    }
-    if (peer_name !== undefined) msg.peer_name = peer_name
-    return msg
-  }
-  if (o.answer !== undefined) {
-    const msg: RelayedAnswer = {
-      kind: Kind.RelayedAnswer, action: ACTION_ANNOUNCE, info_hash,
-      peer_id: id(o, 'peer_id'), offer_id: id(o, 'offer_id'), answer: signal(o.answer, 'answer', o),
-    }
-    if (peer_name !== undefined) msg.peer_name = peer_name
-    return msg
+  if (o.offer !== undefined || o.answer !== undefined) {
+    const base = {
+      action: ACTION_ANNOUNCE, info_hash, peer_id: id(o, 'peer_id'), offer_id: id(o, 'offer_id'),
+      ...(peer_name === undefined ? {} : { peer_name }),
+    } as const
+    return o.offer !== undefined
+      ? { ...base, kind: Kind.RelayedOffer, offer: signal(o.offer, 'offer', o) }
+      : { ...base, kind: Kind.RelayedAnswer, answer: signal(o.answer, 'answer', o) }
   }
   if (typeof o.interval === 'number' || typeof o.complete === 'number') {
     return {

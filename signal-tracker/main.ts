@@ -14,7 +14,7 @@ try {
 }
 
 const tracker = createTracker(opts)
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => {
     void tracker.close().then(() => process.exit(0))
   })

@@ -52,7 +52,8 @@ export function pickWeighted<T extends Pickable>(
     a.index = j
     if (!eligible(b)) continue
     seen++
-    const key = Math.random() ** (1 / weight(b))
+    const w = weight(b)
+    const key = w === 1 ? Math.random() : Math.random() ** (1 / w)
     // Insertion into a list of at most `count` (<= 10) entries sorted by key, descending.
     if (out.length === count && key <= keys[count - 1]!) continue
     let k = out.length < count ? out.length : count - 1

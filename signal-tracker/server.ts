@@ -35,7 +35,7 @@ export interface TrackerOptions {
   offerTtlMs?: number
   /** Period of the eviction sweep (default 1 s). */
   sweepIntervalMs?: number
-  /** Per-connection token bucket (default 30 frames/s, bursts of 120); false disables. */
+  /** Per-connection token bucket (default 50 frames/s, bursts of 200: one socket carries all of a tab's torrents); false disables. */
   rateLimit?: { perSecond: number; burst: number } | false
   /** Simultaneous WebSocket connections per IP (default 1000). */
   maxConnPerIp?: number
@@ -72,7 +72,7 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
     maxPendingOffersPerPeer: opts.maxPendingOffersPerPeer ?? 256,
   })
   const gateway = new Gateway(state, {
-    rateLimit: opts.rateLimit === false ? null : (opts.rateLimit ?? { perSecond: 30, burst: 120 }),
+    rateLimit: opts.rateLimit === false ? null : (opts.rateLimit ?? { perSecond: 50, burst: 200 }),
     maxConnPerIp: opts.maxConnPerIp ?? 1000,
     maxPeerIdsPerConnection: opts.maxPeerIdsPerConnection ?? 16,
     maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,

@@ -184,17 +184,22 @@ export class TrackerState {
     s.nameFromSeeder = seeder
   }
 
+  // The sender and its `connected` list, read by `eligible` during one pick (no closures per call).
+  private pickFor: Peer | null = null
+  private pickExcluding: string[] | undefined = undefined
+  private readonly eligible = (c: Membership): boolean =>
+    c.peer !== this.pickFor && c.peer.sink.isOpen &&
+    (this.pickExcluding === undefined || !this.pickExcluding.includes(c.peer.id))
+  private readonly weight = (c: Membership): number => uploadWeight(c.peer.uploaded)
+
   private relayOffers(m: Membership, msg: AnnounceMessage, now: number): void {
     const sender = m.peer
     const want = Math.min(msg.offers.length, msg.numwant ?? msg.offers.length)
-    const connected = msg.connected
-    const targets = pickWeighted(
-      m.swarm.members, want,
-      (c) => c.peer !== sender && c.peer.sink.isOpen &&
-        (connected === undefined || !connected.includes(c.peer.id)),
-      (c) => uploadWeight(c.peer.uploaded),
-      this.picked,
-    )
+    this.pickFor = sender
+    this.pickExcluding = msg.connected
+    const targets = pickWeighted(m.swarm.members, want, this.eligible, this.weight, this.picked)
+    this.pickFor = null
+    this.pickExcluding = undefined
     const expiresAt = now + this.opts.offerTtlMs
     for (let i = 0; i < targets.length; i++) {
       const to = targets[i]!.peer

@@ -7,6 +7,42 @@ import { CHROMIUM_ARGS, assertLoopbackOnly, chromiumPath } from './env'
 // page.evaluate carry that call into the page, so give pages a no-op __name.
 const INIT_SCRIPT = 'globalThis.__name = globalThis.__name || ((f) => f);'
 
+// Counts RTCDataChannel.send calls and bytes in the page (one JS call around the native send,
+// far below its own cost): how well a client coalesces its wire messages.
+const CHANNEL_STATS_SCRIPT = `(() => {
+  if (typeof RTCDataChannel === 'undefined' || globalThis.__benchChannelStats) return
+  const st = { sends: 0, bytes: 0 }
+  globalThis.__benchChannelStats = st
+  const send = RTCDataChannel.prototype.send
+  RTCDataChannel.prototype.send = function (data) {
+    st.sends++
+    st.bytes += typeof data === 'string' ? data.length : (data.byteLength ?? data.size ?? 0)
+    return send.call(this, data)
+  }
+})()`
+
+export interface ChannelStats {
+  sends: number
+  bytes: number
+}
+
+/** Sends and bytes since the last call (then zeroed). */
+export async function takeChannelStats(page: Page): Promise<ChannelStats> {
+  return page.evaluate(() => {
+    const st = (globalThis as any).__benchChannelStats ?? { sends: 0, bytes: 0 }
+    const out = { sends: st.sends, bytes: st.bytes }
+    st.sends = 0
+    st.bytes = 0
+    return out
+  })
+}
+
+export function formatChannelStats(name: string, st: ChannelStats): string {
+  const avg = st.sends ? st.bytes / st.sends : 0
+  const size = avg >= 1024 ? `${(avg / 1024).toFixed(1)} KiB` : `${Math.round(avg)} B`
+  return `${name} ${st.sends} sends of ${size} on average`
+}
+
 export interface Peer {
   name: string
   context: BrowserContext
@@ -59,6 +95,7 @@ export async function persistentPeer(name: string, userDataDir: string, url: str
     permissions: ['microphone'],
   })
   await context.addInitScript(INIT_SCRIPT)
+  await context.addInitScript(CHANNEL_STATS_SCRIPT)
   const page = context.pages()[0] ?? (await context.newPage())
   const logs: string[] = []
   watchConsole(name, page, logs)

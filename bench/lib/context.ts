@@ -13,13 +13,15 @@ export interface Ctx {
   appError: string | null
   /** Main file size, MiB. */
   mb: number
-  /** Figures by key (see run.ts FIGURES). */
+  /** Figures by key (the best over rounds, see run.ts keepBest). */
   results: Record<string, number>
+  /** Every measured value of a figure, in order (several when a scenario ran several rounds). */
+  samples: Record<string, number[]>
   /** Text facts next to figures (implementation measured, storage used…). */
   facts: Record<string, string>
   /** Diagnostic lines for the report (phases, CPU). */
   notes: string[]
-  /** 1-min load average at the end of each scenario: other work on the machine. */
+  /** Cores busy with other work than the benchmark, on average, during each scenario. */
   loads: Record<string, number>
 }
 

@@ -91,3 +91,51 @@ export function formatCpu(name: string, r: CpuReport): string {
     .join(', ')
   return `${name}: CPU ${r.totalS.toFixed(1)} s in ${r.wallS.toFixed(1)} s (${procs}); busiest threads (% of one core): ${threads}`
 }
+
+// ------------------------------------------------------------ other work on the machine
+
+function machineBusyTicks(): number {
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  return (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)
+}
+
+function processTicks(pid: number, withChildren: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime(11) stime(12) cutime(13) cstime(14), counted from the field after comm
+    return Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0)
+  } catch {
+    return 0
+  }
+}
+
+/** CPU ticks of this process, its live descendants, and its reaped children (closed browsers). */
+function ownTicks(): number {
+  let t = processTicks(process.pid, true)
+  for (const pid of descendantPids(process.pid)) t += processTicks(pid, true)
+  return t
+}
+
+export interface OtherWorkProbe {
+  /** Average number of cores busy with work that is not this benchmark, since the probe began. */
+  stop(): number
+}
+
+/**
+ * How much other work ran on the machine meanwhile: all busy CPU time (/proc/stat) minus this
+ * benchmark's own processes. A load average would count the benchmark's own browsers.
+ */
+export function probeOtherWork(): OtherWorkProbe {
+  const t0 = Date.now()
+  const busy0 = machineBusyTicks()
+  const own0 = ownTicks()
+  return {
+    stop() {
+      const wallS = (Date.now() - t0) / 1000
+      const other = machineBusyTicks() - busy0 - (ownTicks() - own0)
+      return wallS > 0 ? Math.max(0, other / TICKS_PER_SECOND / wallS) : 0
+    },
+  }
+}

@@ -18,6 +18,10 @@ export const MEMORY_MB = positiveInt(process.env.BENCH_MEMORY_MB, 1024)
 /** Leechers of the swarm scenario. */
 export const SWARM_LEECHERS = positiveInt(process.env.BENCH_LEECHERS, 4)
 
+function positiveIntOrZero(v: string | undefined, dflt: number): number {
+  return v === '0' ? 0 : positiveInt(v, dflt)
+}
+
 function positiveInt(v: string | undefined, dflt: number): number {
   if (v === undefined || v === '') return dflt
   const n = Number(v)
@@ -141,11 +145,12 @@ export async function cpuBusyFraction(ms = 1000): Promise<number> {
 }
 
 /**
- * BENCH_WAIT_QUIET=<seconds>: before a scenario, wait (at most that long) until the machine has
- * been under 25% busy for 3 s in a row, so other work does not skew the figures. Returns the wait.
+ * Before a scenario, wait (at most BENCH_WAIT_QUIET seconds, default 30; 0 turns it off) until
+ * the machine has been under 25% busy for 3 s in a row, so other work skews the figures less.
+ * Returns the time waited.
  */
 export async function waitQuiet(): Promise<number> {
-  const max = Number(process.env.BENCH_WAIT_QUIET) * 1000
+  const max = positiveIntOrZero(process.env.BENCH_WAIT_QUIET, 30) * 1000
   if (!(max > 0)) return 0
   const t0 = Date.now()
   let calm = 0

@@ -1,6 +1,6 @@
 // Tabswarm scenarios through the page contract: one-to-one, one-to-many, seeding, and the
 // leecher's renderer memory. Each peer is its own browser with an on-disk profile.
-import { closeAll, dumpLogs, launchBrowser, memoryPeer, peerBrowserPid, persistentPeer, sampleRendererMemory, type Peer } from '../lib/browser'
+import { closeAll, dumpLogs, formatChannelStats, launchBrowser, memoryPeer, peerBrowserPid, persistentPeer, sampleRendererMemory, takeChannelStats, type Peer } from '../lib/browser'
 import { STALL_MS, formatTimeline, transferTimeoutMs, type Ctx } from '../lib/context'
 import { formatCpu, probeBrowserCpu } from '../lib/cpu'
 import { MEMORY_MB, MiB, SWARM_LEECHERS, mbps } from '../lib/env'
@@ -51,6 +51,8 @@ export async function tabswarm(ctx: Ctx): Promise<void> {
     const sprof = PROFILING ? await startProfile(seeder.page, 'Tabswarm 1→1 seeder') : null
     const lcpu = probeBrowserCpu(peerBrowserPid(leecher))
     const scpu = probeBrowserCpu(peerBrowserPid(seeder))
+    await takeChannelStats(seeder.page)
+    await takeChannelStats(leecher.page)
     await startLeech(leecher.page)
     const [st] = await waitAllDone([{ name: 'leecher', page: leecher.page }], {
       timeoutMs: transferTimeoutMs(size),
@@ -58,6 +60,10 @@ export async function tabswarm(ctx: Ctx): Promise<void> {
       label: 'Tabswarm 1→1',
     })
     const ms = st!.ms!
+    ctx.notes.push(
+      `Tabswarm 1→1 data channel use: ${formatChannelStats('seeder', await takeChannelStats(seeder.page))}; ` +
+        `${formatChannelStats('leecher', await takeChannelStats(leecher.page))}`,
+    )
     const lc = lcpu.stop()
     const sc = scpu.stop()
     ctx.results['ts.ms'] = ms

@@ -1,7 +1,7 @@
 // WebTorrent reference: the webtorrent package's browser bundle in two browsers with on-disk
 // profiles (its default store, OPFS), bittorrent-tracker as tracker. Seeder: client.seed(file);
 // leecher: client.add(magnet), timed to 'done'.
-import { closeAll, dumpLogs, peerBrowserPid, persistentPeer, type Peer } from '../lib/browser'
+import { closeAll, dumpLogs, formatChannelStats, peerBrowserPid, persistentPeer, takeChannelStats, type Peer } from '../lib/browser'
 import { transferTimeoutMs, withTimeout, type Ctx } from '../lib/context'
 import { formatCpu, probeBrowserCpu } from '../lib/cpu'
 import { MiB, SWARM_LEECHERS, mbps } from '../lib/env'
@@ -62,7 +62,12 @@ export async function webtorrent(ctx: Ctx): Promise<void> {
     peers.push(leecher)
     const cpu = probeBrowserCpu(peerBrowserPid(leecher))
     const seederCpu = probeBrowserCpu(peerBrowserPid(seeder))
+    await takeChannelStats(seeder.page)
     const out = await wtAdd(leecher, seed.magnet, tracker.wsUrl, size)
+    ctx.notes.push(
+      `WebTorrent 1→1 data channel use: ${formatChannelStats('seeder', await takeChannelStats(seeder.page))}; ` +
+        `${formatChannelStats('leecher', await takeChannelStats(leecher.page))}`,
+    )
     const lc = cpu.stop()
     const sc = seederCpu.stop()
     ctx.results['wt.ms'] = out.ms
