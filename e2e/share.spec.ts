@@ -51,6 +51,8 @@ test('a file shared in one tab downloads byte-identical in another through its m
 
   expect(await savePaths(leecher.page, infohash)).toEqual([file.name])
   expect(await saveAndHash(leecher.page, infohash, file.name)).toBe(file.sha256)
+  // The tracker's scrape counts, as the tab shows them: both tabs seed, one download completed.
+  await expect(leecherRow.getByTestId('swarm-counts')).toContainText('2 seeding, 0 downloading, 1 completed', { timeout: 30_000 })
 })
 
 test('three files chosen together make one torrent; each downloads byte-identical', async ({ peer, tmpDir }) => {

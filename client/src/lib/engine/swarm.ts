@@ -66,6 +66,8 @@ export class SwarmConnector {
             this.intervals.set(socket, r.interval)
             this.host.swarmCounts(r)
             this.schedule(socket)
+            // The announce answer has seeders and leechers; only a scrape adds "completed".
+            socket.send({ kind: Kind.Scrape, action: 'scrape', info_hash: [this.infoHashBin] })
           },
           scraped: (c) => this.host.swarmCounts(c),
           status: (connected, error) => {
