@@ -32,10 +32,15 @@ function runMain(env: Record<string, string>, untilOutput?: RegExp): Promise<{ c
   const main = fileURLToPath(new URL('../main.ts', import.meta.url))
   const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
+  let signalled = false
   return new Promise((resolve) => {
     const onData = (d: Buffer) => {
       out += d
-      if (untilOutput?.test(out)) child.kill('SIGTERM')
+      // Once only: a second SIGTERM during shutdown would be a different test.
+      if (!signalled && untilOutput?.test(out)) {
+        signalled = true
+        child.kill('SIGTERM')
+      }
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
