@@ -111,6 +111,9 @@ export class LoadGenerator {
   private ready: number[] = []
   private readyHead = 0
   lastFailure = ''
+  /** Announces sent and not answered yet, and when the tracker last sent anything. */
+  outstanding = 0
+  private lastFrameAt = 0
 
   constructor(readonly port: number, readonly count: number, readonly swarms: number) {
     this.announceSentAt = new Float64Array(count)
@@ -187,6 +190,7 @@ export class LoadGenerator {
   }
 
   private onText(p: Peer, s: Buffer): void {
+    this.lastFrameAt = performance.now()
     if (s.indexOf(OFFER_MARK) >= 0) {
       this.c.offersReceived++
       const o = s.indexOf(OFFER_ID_MARK) + OFFER_ID_MARK.length
@@ -213,6 +217,7 @@ export class LoadGenerator {
       this.c.announcesAnswered++
       if (p.inFlight) {
         p.inFlight = false
+        this.outstanding--
         if (this.window > 0) { this.ready.push(p.idx); this.pump() }
       }
       return
@@ -225,6 +230,7 @@ export class LoadGenerator {
 
   announce(p: Peer, withOffers: boolean): void {
     if (!p.open) return
+    if (!p.inFlight) this.outstanding++
     p.inFlight = true
     this.announceSentAt[p.idx] = performance.now()
     if (!withOffers) return void p.sock.write(p.announcePlain)
@@ -268,6 +274,18 @@ export class LoadGenerator {
     const idx = this.ready[this.readyHead++]!
     if (this.readyHead > 65536) { this.ready = this.ready.slice(this.readyHead); this.readyHead = 0 }
     this.announce(this.peers[idx]!, this.withOffers)
+  }
+
+  /**
+   * Resolves once every announce is answered and the tracker has been silent for `quietMs`
+   * (its backlog of relays drained), or after `maxMs`: phases must not bill each other's work.
+   */
+  async settle(quietMs = 500, maxMs = 20_000): Promise<void> {
+    const end = performance.now() + maxMs
+    while (performance.now() < end) {
+      if (this.outstanding <= 0 && performance.now() - this.lastFrameAt > quietMs) return
+      await new Promise((r) => setTimeout(r, 50))
+    }
   }
 
   openCount(): number {

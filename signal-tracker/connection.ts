@@ -53,7 +53,7 @@ export class TrackerSocket extends WebSocket implements Sink {
     const g = this.gateway
     if (g) {
       if (this.bufferedAmount > g.opts.maxBufferedBytes) return g.cutSlowConsumer(this)
-      if (!this.corked && this.raw && !process.env.NOCORK) {
+      if (!this.corked && this.raw) {
         this.corked = true
         this.raw.cork()
         g.uncorkLater(this)
