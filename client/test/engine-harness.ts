@@ -73,6 +73,13 @@ export interface Node {
   completed: Promise<void>
 }
 
+const live: Node[] = []
+
+/** Tears down every node made so far (their choker timers would keep the test process alive). */
+export function destroyAll(): void {
+  for (const n of live.splice(0)) n.torrent.destroy()
+}
+
 export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: Uint8Array | null, store = new MemoryStore()): Node {
   let done!: () => void
   const completed = new Promise<void>((r) => (done = r))
@@ -88,7 +95,9 @@ export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: U
   }
   const torrent = new Torrent(infoHash, 'x', info, bitfield, deps)
   torrent.start()
-  return { torrent, store, peerId, completed }
+  const node = { torrent, store, peerId, completed }
+  live.push(node)
+  return node
 }
 
 export function connect(a: Node, b: Node, latencyMs = 0): [FakeChannel, FakeChannel] {

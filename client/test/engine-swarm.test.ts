@@ -1,8 +1,10 @@
 // The engine end to end in Node: real wire bytes over in-memory channels, real SHA-1 checks.
-import { test } from 'node:test'
+import { afterEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { assembled, connect, makeNode, makeTorrent } from './engine-harness'
+import { assembled, connect, destroyAll, makeNode, makeTorrent } from './engine-harness'
 import { MESSAGE_ID } from '../../shared/wire'
+
+afterEach(destroyAll)
 
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -23,8 +25,6 @@ test('a magnet-only leecher fetches metadata over ut_metadata and downloads iden
   assert.equal(leecher.torrent.state, 'seeding')
   assert.equal(leecher.torrent.info?.infoHash, info.infoHash)
   assert.deepEqual(assembled(leecher.store, info), bytes)
-  seeder.torrent.destroy()
-  leecher.torrent.destroy()
 })
 
 test('leechers fetch from two seeders and from each other', async () => {
@@ -41,7 +41,6 @@ test('leechers fetch from two seeders and from each other', async () => {
   assert.deepEqual(assembled(a.store, info), bytes)
   assert.deepEqual(assembled(b.store, info), bytes)
   assert.ok(s1.torrent.uploaded > 0 && s2.torrent.uploaded > 0, 'both seeders served')
-  for (const n of [s1, s2, a, b]) n.torrent.destroy()
 })
 
 test('a peer sending corrupt blocks is banned and the download still completes correctly', async () => {
@@ -64,7 +63,6 @@ test('a peer sending corrupt blocks is banned and the download still completes c
   await within(leecher.completed, 30_000, 'download despite the liar')
   assert.deepEqual(assembled(leecher.store, info), bytes)
   assert.ok(leecher.torrent.banned.has(Buffer.from(liar.peerId).toString('hex')), 'liar banned')
-  for (const n of [honest, liar, leecher]) n.torrent.destroy()
 })
 
 test('metadata that does not match the info hash is rejected and another peer is asked', async () => {
@@ -79,7 +77,6 @@ test('metadata that does not match the info hash is rejected and another peer is
   await within(leecher.completed, 20_000, 'download after rejecting bad metadata')
   assert.equal(leecher.torrent.info?.infoHash, real.info.infoHash)
   assert.deepEqual(assembled(leecher.store, real.info), real.bytes)
-  for (const n of [honest, liar, leecher]) n.torrent.destroy()
 })
 
 test('a peer leaving mid-transfer hands its blocks to the others at once', async () => {
@@ -100,7 +97,6 @@ test('a peer leaving mid-transfer hands its blocks to the others at once', async
   clearInterval(poll)
   assert.equal(leecher.torrent.peers.size, 1)
   assert.deepEqual(assembled(leecher.store, info), bytes)
-  for (const n of [s1, s2, leecher]) n.torrent.destroy()
 })
 
 test('a capped seed sends each piece about once while four leechers trade the rest', async () => {
@@ -114,6 +110,5 @@ test('a capped seed sends each piece about once while four leechers trade the re
   await within(Promise.all(leechers.map((l) => l.completed)), 30_000, 'four leechers')
   for (const l of leechers) assert.deepEqual(assembled(l.store, info), bytes)
   assert.ok(seeder.torrent.uploaded < 1.25 * info.length, `seed sent ${seeder.torrent.uploaded} bytes for ${info.length}`)
-  for (const l of leechers) assert.ok(l.torrent.uploaded > 0, 'every leecher uploaded')
-  for (const n of [seeder, ...leechers]) n.torrent.destroy()
+  assert.ok(leechers.reduce((n, l) => n + l.torrent.uploaded, 0) > 2 * info.length, 'the leechers carried most of the load')
 })
