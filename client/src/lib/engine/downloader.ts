@@ -127,13 +127,16 @@ export class Downloader {
   onHave(peer: Peer, index: number): void {
     const piece = this.active.get(index)
     if (!piece || piece.received > 0 || peer.peerChoking) return
-    if (peer.outstandingCount >= peer.pipelineDepth(BLOCK_SIZE)) return
+    const roomy = peer.outstandingCount < peer.pipelineDepth(BLOCK_SIZE)
     const rate = peer.down.rate()
     const moved: Peer[] = []
     for (const other of this.host.peers()) {
       const asked = other === peer ? undefined : other.outstanding.get(index)
       if (!asked) continue
-      if (!other.bits?.isComplete() && other.down.rate() > rate) continue
+      // From a seed always (even past the announcer's pipeline depth: one piece more is
+      // cheap, a duplicate from the seed is not); from a leecher only if it is no faster.
+      const seed = !!other.bits?.isComplete()
+      if (!seed && (!roomy || other.down.rate() > rate)) continue
       for (const r of [...asked.values()]) {
         other.takeOutstanding(index, r.begin)
         other.session.send({ type: 'cancel', index, begin: r.begin, length: r.length })
@@ -142,8 +145,13 @@ export class Downloader {
       moved.push(other)
     }
     if (moved.length === 0) return
-    // The announcer first, so it takes the freed piece; then the others refill elsewhere.
-    this.fill(peer)
+    // The announcer takes the freed blocks at once; then the others refill elsewhere.
+    for (let block = piece.nextBlock(peer.id, false); block >= 0; block = piece.nextBlock(peer.id, false)) {
+      const length = piece.blockLength(block)
+      piece.markRequested(block, peer.id)
+      peer.addOutstanding({ index, begin: block * BLOCK_SIZE, length })
+      peer.session.send({ type: 'request', index, begin: block * BLOCK_SIZE, length })
+    }
     for (const other of moved) this.fill(other)
   }
 
