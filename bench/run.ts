@@ -1,8 +1,8 @@
 // Browser benchmarks of Tabswarm against the raw data channel and WebTorrent (see BENCHMARKS.md).
 //
 //   npm run bench                                  all scenarios, figures into BENCHMARKS.md
-//   npm run bench -- raw hash                      a subset (raw webtorrent tabswarm swarm seed hash memory)
-//   npm run bench -- webtorrent-swarm tabswarm-inmemory   diagnostics, only when named
+//   npm run bench -- raw hash                      a subset (raw webtorrent tabswarm swarm webtorrent-swarm seed hash memory)
+//   npm run bench -- tabswarm-inmemory             a diagnostic, only when named
 //   BENCH_MB=64 npm run bench -- tabswarm          smaller file for quick iterations
 //
 // Env: BENCH_MB (main file, MiB, default 256), BENCH_MEMORY_MB (memory scenario, default 1024),
@@ -24,30 +24,19 @@ import { buildApp, run } from './lib/tabswarm'
 import { hash } from './scenarios/hash'
 import { raw } from './scenarios/raw'
 import { memory, swarm, tabswarm, tabswarmInMemory, tabswarmSeedOnly } from './scenarios/tabswarm'
-import { webtorrent, webtorrentSwarm, wtSeedPeer } from './scenarios/webtorrent'
-import { startWtTracker } from './lib/wt-tracker'
-import { closeAll } from './lib/browser'
+import { webtorrent, webtorrentSeedOnly, webtorrentSwarm } from './scenarios/webtorrent'
 import { probeOtherWork } from './lib/cpu'
 
-const ALL = ['raw', 'webtorrent', 'tabswarm', 'swarm', 'seed', 'hash', 'memory'] as const
-/** Diagnostics, run only when named: in-memory IndexedDB 1→1, WebTorrent 1→N. */
-const EXTRA = ['tabswarm-inmemory', 'webtorrent-swarm'] as const
+/** The issue's scenarios, plus WebTorrent 1→N as the reference for the swarm ratio. */
+const ALL = ['raw', 'webtorrent', 'tabswarm', 'swarm', 'webtorrent-swarm', 'seed', 'hash', 'memory'] as const
+/** Diagnostics, run only when named: both Tabswarm peers with in-memory IndexedDB. */
+const EXTRA = ['tabswarm-inmemory'] as const
 type Scenario = (typeof ALL)[number] | (typeof EXTRA)[number]
 
 async function seed(ctx: Ctx): Promise<void> {
   // The 1→1 scenarios already time seeding on a fresh profile; only measure what is missing.
   if (ctx.results['ts.seedMs'] === undefined) await tabswarmSeedOnly(ctx)
-  if (ctx.results['wt.seedMs'] === undefined) {
-    const tracker = await startWtTracker()
-    try {
-      const { peer, seed: s } = await wtSeedPeer(ctx, await ctx.tmp.file(ctx.mb), tracker.wsUrl, 'wt-seeder')
-      await closeAll([peer])
-      ctx.results['wt.seedMs'] = s.ms
-      console.log(`  WebTorrent seed(): ${(s.ms / 1000).toFixed(2)} s`)
-    } finally {
-      await tracker.close()
-    }
-  }
+  if (ctx.results['wt.seedMs'] === undefined) await webtorrentSeedOnly(ctx)
 }
 
 /** Scenarios run ROUNDS times (BENCH_ROUNDS, default 2), interleaved; the best of each is kept. */
@@ -55,17 +44,19 @@ const REPEATED: readonly Scenario[] = ['raw', 'webtorrent', 'tabswarm']
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2) || 1)
 
 /**
- * Merges what a scenario just measured with earlier rounds: the better value of each figure
- * (throughput: higher; times and CPU: lower), every sample kept in ctx.samples.
+ * Merges what a scenario just measured with earlier rounds. Figures come in families by prefix
+ * ('ts.ms', 'ts.mbps', 'ts.cpuPer100MB'…); a family is kept whole from the round with the best
+ * throughput (`<prefix>.mbps`), so its figures describe one run. Every value goes to ctx.samples.
  */
 function keepBest(ctx: Ctx, before: Record<string, number>): void {
-  for (const [key, value] of Object.entries(ctx.results)) {
-    const old = before[key]
-    if (old === value) continue
-    ;(ctx.samples[key] ??= []).push(value)
-    if (old === undefined) continue
-    const higherIsBetter = /mbps|MBps/i.test(key)
-    ctx.results[key] = higherIsBetter ? Math.max(old, value) : Math.min(old, value)
+  const changed = Object.keys(ctx.results).filter((k) => ctx.results[k] !== before[k])
+  for (const k of changed) (ctx.samples[k] ??= []).push(ctx.results[k]!)
+  const families = new Set(changed.map((k) => k.slice(0, k.indexOf('.'))))
+  for (const f of families) {
+    const old = before[`${f}.mbps`]
+    const now = ctx.results[`${f}.mbps`]
+    if (old === undefined || now === undefined || now >= old) continue
+    for (const k of Object.keys(ctx.results)) if (k.startsWith(`${f}.`) && before[k] !== undefined) ctx.results[k] = before[k]!
   }
 }
 
@@ -116,6 +107,7 @@ async function main(): Promise<number> {
     appDir: null,
     appError: null,
     mb: BENCH_MB,
+    round: 1,
     results: {},
     facts: {},
     notes: [],
@@ -163,6 +155,7 @@ async function main(): Promise<number> {
       const ts = Date.now()
       console.log(`\n▶ ${s}${trio.includes(s) && ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}`)
       const other = probeOtherWork()
+      ctx.round = round
       const before = { ...ctx.results }
       const notesBefore = ctx.notes.length
       try {

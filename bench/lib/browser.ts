@@ -103,6 +103,56 @@ export async function persistentPeer(name: string, userDataDir: string, url: str
   return { name, context, page, logs, userDataDir, close: () => context.close() }
 }
 
+/**
+ * One browser with an on-disk profile holding several peers, each a page of its own origin:
+ * 127.0.0.1 for the first, then p1.localhost, p2.localhost… (Chromium resolves *.localhost to
+ * loopback and treats it as a secure context). Different origins have separate IndexedDB and
+ * OPFS, and different sites get separate renderer processes, so each peer is a tab of its own,
+ * while the peers share one browser and one network service process as two tabs of a user do.
+ * Two persistent profiles cannot share a browser; this is how peers with on-disk storage can.
+ */
+export interface SharedBrowser {
+  context: BrowserContext
+  userDataDir: string
+  pid: number
+  /** Opens `url` with its host replaced by the next peer's host. */
+  peer(name: string, url: string): Promise<Peer>
+  close(): Promise<void>
+}
+
+export function peerHost(i: number): string {
+  return i === 0 ? '127.0.0.1' : `p${i}.localhost`
+}
+
+export async function sharedBrowser(userDataDir: string): Promise<SharedBrowser> {
+  assertLoopbackOnly()
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    permissions: ['microphone'],
+  })
+  await context.addInitScript(INIT_SCRIPT)
+  await context.addInitScript(CHANNEL_STATS_SCRIPT)
+  const blank = context.pages()[0]
+  let n = 0
+  return {
+    context,
+    userDataDir,
+    pid: browserPidForProfile(userDataDir),
+    async peer(name, url) {
+      const u = new URL(url)
+      u.hostname = peerHost(n++)
+      const page = blank && n === 1 ? blank : await context.newPage()
+      const logs: string[] = []
+      watchConsole(name, page, logs)
+      await page.goto(u.href)
+      return { name, context, page, logs, userDataDir, close: () => page.close() }
+    },
+    close: () => context.close(),
+  }
+}
+
 /** The browser process of a persistent peer. */
 export function peerBrowserPid(peer: Peer): number {
   if (!peer.userDataDir) throw new Error(`${peer.name} is not a persistent peer`)

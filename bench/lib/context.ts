@@ -13,6 +13,8 @@ export interface Ctx {
   appError: string | null
   /** Main file size, MiB. */
   mb: number
+  /** Which round of the repeated scenarios this is (1-based); diagnostics run in round 1 only. */
+  round: number
   /** Figures by key (the best over rounds, see run.ts keepBest). */
   results: Record<string, number>
   /** Every measured value of a figure, in order (several when a scenario ran several rounds). */

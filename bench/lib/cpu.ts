@@ -111,13 +111,6 @@ function processTicks(pid: number, withChildren: boolean): number {
   }
 }
 
-/** CPU ticks of this process, its live descendants, and its reaped children (closed browsers). */
-function ownTicks(): number {
-  let t = processTicks(process.pid, true)
-  for (const pid of descendantPids(process.pid)) t += processTicks(pid, true)
-  return t
-}
-
 export interface OtherWorkProbe {
   /** Average number of cores busy with work that is not this benchmark, since the probe began. */
   stop(): number
@@ -125,17 +118,53 @@ export interface OtherWorkProbe {
 
 /**
  * How much other work ran on the machine meanwhile: all busy CPU time (/proc/stat) minus this
- * benchmark's own processes. A load average would count the benchmark's own browsers.
+ * benchmark's own processes (node and every process under it, sampled each second so a browser
+ * that exits still counts up to its last sample). A load average would count our own browsers.
  */
 export function probeOtherWork(): OtherWorkProbe {
   const t0 = Date.now()
   const busy0 = machineBusyTicks()
-  const own0 = ownTicks()
+  // pid → [ticks at first sight (0 for a process born after the start), last ticks seen]
+  const seen = new Map<number, [number, number]>()
+  let first = true
+  const scan = () => {
+    for (const pid of [process.pid, ...descendantPids(process.pid)]) {
+      const t = processTicks(pid, false)
+      const s = seen.get(pid)
+      if (s) s[1] = Math.max(s[1], t)
+      else seen.set(pid, [first ? t : 0, t])
+    }
+    first = false
+  }
+  scan()
+  const timer = setInterval(scan, 1000)
   return {
     stop() {
+      clearInterval(timer)
+      scan()
       const wallS = (Date.now() - t0) / 1000
-      const other = machineBusyTicks() - busy0 - (ownTicks() - own0)
-      return wallS > 0 ? Math.max(0, other / TICKS_PER_SECOND / wallS) : 0
+      let own = 0
+      for (const [a, b] of seen.values()) own += b - a
+      const other = machineBusyTicks() - busy0 - own
+      // Below a couple of seconds the 10 ms tick granularity makes the figure meaningless.
+      return wallS >= 2 ? Math.max(0, other / TICKS_PER_SECOND / wallS) : 0
     },
+  }
+}
+
+/** Several probes as one (peers in separate browsers): seconds added up by process type and thread. */
+export function mergeCpu(reports: CpuReport[]): CpuReport {
+  const procs = new Map<string, number>()
+  const threads = new Map<string, number>()
+  for (const r of reports) {
+    for (const [k, v] of r.processes) procs.set(k, (procs.get(k) ?? 0) + v)
+    for (const [k, v] of r.threads) threads.set(k, (threads.get(k) ?? 0) + v)
+  }
+  const sorted = (m: Map<string, number>) => [...m].map(([k, v]) => [k, round2(v)] as [string, number]).sort((a, b) => b[1] - a[1])
+  return {
+    wallS: Math.max(0, ...reports.map((r) => r.wallS)),
+    processes: sorted(procs),
+    threads: sorted(threads),
+    totalS: round2(reports.reduce((s, r) => s + r.totalS, 0)),
   }
 }

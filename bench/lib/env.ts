@@ -29,18 +29,8 @@ function positiveInt(v: string | undefined, dflt: number): number {
   return n
 }
 
-/** DESIGN.md "Testing safely on these machines"; no STUN/TURN anywhere. */
-export const CHROMIUM_ARGS = [
-  '--allow-loopback-in-peer-connection',
-  '--use-fake-ui-for-media-stream',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-gpu',
-  '--no-sandbox',
-]
+/** DESIGN.md "Testing safely on these machines": the same flags as the e2e tests; no STUN/TURN anywhere. */
+export { CHROMIUM_ARGS } from '../../e2e/chromium'
 
 export function chromiumPath(): string {
   const p = process.env.CHROMIUM_PATH || '/usr/bin/chromium'

@@ -1,9 +1,10 @@
 // Raw limit: a bare RTCDataChannel between two pages, 64 KiB sends with bufferedAmount flow
 // control, signalled through Node, host candidates only. Measured two ways:
-//   raw.*  — the two pages in one browser (two contexts): the issue's "between two pages";
-//   raw2.* — each page in its own browser with an on-disk profile, as the Tabswarm and WebTorrent
-//            peers run (their storage needs separate profiles); its CPU cost is measured too.
-import { closeAll, launchBrowser, memoryPeer, peerBrowserPid, persistentPeer, type Peer } from '../lib/browser'
+//   raw.*  — both pages in one browser, two origins (the issue's "between two pages", and the
+//            topology of the WebTorrent and Tabswarm 1→1 figures); its CPU cost is measured too;
+//   raw2.* — each page in its own browser (round 1 only, for comparison: on one 2-core machine
+//            two browsers cost far more CPU per byte, two network service processes and all).
+import { closeAll, persistentPeer, sharedBrowser, type Peer } from '../lib/browser'
 import { withTimeout, type Ctx } from '../lib/context'
 import { formatCpu, probeBrowserCpu } from '../lib/cpu'
 import { MiB, mbps } from '../lib/env'
@@ -30,35 +31,33 @@ async function transfer(a: Peer, b: Peer, total: number): Promise<number> {
 
 export async function raw(ctx: Ctx): Promise<void> {
   const total = ctx.mb * MiB
-  // One browser, two contexts.
-  const browser = await launchBrowser()
+  const url = `${ctx.staticUrl}raw.html`
+  const shared = await sharedBrowser(await ctx.tmp.profile('raw'))
   try {
-    const a = await memoryPeer(browser, 'raw-sender', `${ctx.staticUrl}raw.html`)
-    const b = await memoryPeer(browser, 'raw-receiver', `${ctx.staticUrl}raw.html`)
+    const a = await shared.peer('raw-sender', url)
+    const b = await shared.peer('raw-receiver', url)
+    const cpu = probeBrowserCpu(shared.pid)
     const ms = await transfer(a, b, total)
+    const c = cpu.stop()
     ctx.results['raw.mbps'] = mbps(total, ms)
     ctx.results['raw.ms'] = ms
+    ctx.results['raw.cpuPer100MB'] = (c.totalS / (total / 1e6)) * 100
+    ctx.results['raw.cores'] = c.totalS / c.wallS
     console.log(`  raw data channel, one browser: ${ctx.mb} MiB in ${(ms / 1000).toFixed(2)} s = ${mbps(total, ms).toFixed(1)} MB/s`)
+    ctx.notes.push(formatCpu('Raw data channel, both pages in one browser', c))
   } finally {
-    await browser.close()
+    await shared.close()
   }
-  // Two browsers, on-disk profiles, as the peers of the other scenarios.
+  if (ctx.round > 1) return
   let a: Peer | undefined
   let b: Peer | undefined
   try {
-    a = await persistentPeer('raw2-sender', await ctx.tmp.profile('raw2-sender'), `${ctx.staticUrl}raw.html`)
-    b = await persistentPeer('raw2-receiver', await ctx.tmp.profile('raw2-receiver'), `${ctx.staticUrl}raw.html`)
-    const acpu = probeBrowserCpu(peerBrowserPid(a))
-    const bcpu = probeBrowserCpu(peerBrowserPid(b))
+    a = await persistentPeer('raw2-sender', await ctx.tmp.profile('raw2-sender'), url)
+    b = await persistentPeer('raw2-receiver', await ctx.tmp.profile('raw2-receiver'), url)
     const ms = await transfer(a, b, total)
-    const ac = acpu.stop()
-    const bc = bcpu.stop()
     ctx.results['raw2.mbps'] = mbps(total, ms)
     ctx.results['raw2.ms'] = ms
-    ctx.results['raw.cpuPer100MB'] = ((ac.totalS + bc.totalS) / (total / 1e6)) * 100
     console.log(`  raw data channel, two browsers: ${ctx.mb} MiB in ${(ms / 1000).toFixed(2)} s = ${mbps(total, ms).toFixed(1)} MB/s`)
-    ctx.notes.push(formatCpu('Raw data channel (two browsers) receiver browser', bc))
-    ctx.notes.push(formatCpu('Raw data channel (two browsers) sender browser', ac))
   } finally {
     await closeAll([a, b])
   }
