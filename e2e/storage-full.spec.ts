@@ -6,7 +6,7 @@ import { attr } from './swarm-helpers'
 const MiB = 1024 * 1024
 
 test('storage quota exceeded pauses the download with a message and keeps stored pieces', async ({ peer, persistentPeer, baseURL, tmpDir }, testInfo) => {
-  const file = await makeRandomFile(tmpDir, 'too-big.bin', 8 * MiB + 3)
+  const file = await makeRandomFile(tmpDir, 'too-big.bin', 24 * MiB + 3)
   const seeder = await peer('seeder')
   const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
 
@@ -14,7 +14,7 @@ test('storage quota exceeded pauses the download with a message and keeps stored
   const leecher = await persistentPeer('leecher', testInfo.outputPath('profile'))
   const cdp = await leecher.context.newCDPSession(leecher.page)
   const origin = new URL(baseURL!).origin
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 3 * MiB })
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 2 * MiB })
   await openMagnet(leecher.page, magnet)
   await waitForState(leecher.page, infohash, 'paused', 60_000)
   const row = torrentOf(leecher.page, infohash)
