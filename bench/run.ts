@@ -5,12 +5,14 @@
 //   npm run bench -- tabswarm-inmemory             a diagnostic, only when named
 //   BENCH_MB=64 npm run bench -- tabswarm          smaller file for quick iterations
 //
-// Env: BENCH_MB (main file, MiB, default 256), BENCH_MEMORY_MB (memory scenario, default 1024),
-// BENCH_LEECHERS (swarm, default 4), BENCH_ROUNDS (rounds of raw/webtorrent/tabswarm, default 2, best kept), BENCH_WRITE=1|0 (force/suppress writing BENCHMARKS.md; by default
-// only a full run at the default sizes writes it), BENCH_KEEP_TMP=1, BENCH_VERBOSE=1 (page consoles),
-// BENCH_TMPDIR (where the random files and profiles go; default the OS temp dir), BENCH_WAIT_QUIET=<s>
-// (before each scenario wait up to that long for the machine to be idle; default 30, 0 = off), BENCH_PROFILE=1 (CPU
-// profile of the 1→1 peers' main threads, unminified app build; slows them down).
+// Env (all optional):
+//   BENCH_MB          main file in MiB (default 256)        BENCH_MEMORY_MB  memory scenario (1024)
+//   BENCH_LEECHERS    swarm leechers (4)                    BENCH_ROUNDS     rounds of raw/webtorrent/tabswarm (2)
+//   BENCH_WAIT_QUIET  seconds to wait for an idle machine before each scenario (30; 0 = off)
+//   BENCH_WRITE=1|0   force/suppress writing BENCHMARKS.md (default: only a full run at default sizes)
+//   BENCH_PROFILE=1   CPU profile of the 1→1 peers' main threads (unminified app build; slower)
+//   BENCH_TMPDIR      where the random files and profiles go (OS temp dir); BENCH_KEEP_TMP=1 keeps them
+//   BENCH_VERBOSE=1   print the pages' console; BENCH_TIMEOUT_S overrides a transfer's time limit
 //
 // Browsers only ever run inside a loopback-only network namespace (npm run bench does that through
 // scripts/in-loopback-netns.sh); this script refuses to start one when another interface is up.
@@ -42,6 +44,8 @@ async function seed(ctx: Ctx): Promise<void> {
 /** Scenarios run ROUNDS times (BENCH_ROUNDS, default 2), interleaved; the best of each is kept. */
 const REPEATED: readonly Scenario[] = ['raw', 'webtorrent', 'tabswarm']
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2) || 1)
+/** The figure family (key prefix) of each repeated scenario. */
+const FAMILY: Record<string, string> = { raw: 'raw', webtorrent: 'wt', tabswarm: 'ts' }
 
 /**
  * Merges what a scenario just measured with earlier rounds. Figures come in families by prefix
@@ -145,6 +149,8 @@ async function main(): Promise<number> {
     // The 1→1 trio runs ROUNDS times, interleaved, and keeps each one's best: on a shared
     // machine a burst of other work then spoils one sample, not the ratio.
     const trio = selected.filter((s) => REPEATED.includes(s))
+    // Notes of the repeated scenarios, per round: only the kept round's go to the report.
+    const roundNotes = new Map<string, string[]>()
     const plan: Array<[Scenario, number]> = []
     for (let r = 1; r <= ROUNDS; r++) for (const s of trio) plan.push([s, r])
     for (const s of selected) if (!REPEATED.includes(s)) plan.push([s, 1])
@@ -170,8 +176,19 @@ async function main(): Promise<number> {
         console.error(`  ✗ ${s} failed after ${((Date.now() - ts) / 1000).toFixed(0)} s: ${msg}`)
       }
       keepBest(ctx, before)
-      if (round > 1) for (let i = notesBefore; i < ctx.notes.length; i++) ctx.notes[i] = `[round ${round}] ${ctx.notes[i]}`
+      if (trio.includes(s) && ROUNDS > 1) roundNotes.set(`${s}#${round}`, ctx.notes.splice(notesBefore))
     }
+    // The notes of each repeated scenario's kept round, in scenario order, before the others.
+    const kept: string[] = []
+    for (const s of trio) {
+      const xs = ctx.samples[`${FAMILY[s]}.mbps`] ?? []
+      const best = xs.length ? xs.indexOf(Math.max(...xs)) + 1 : 1
+      const notes = roundNotes.get(`${s}#${best}`) ?? []
+      // The two-browser comparison runs in round 1 only: its notes stay.
+      const once = best === 1 ? [] : (roundNotes.get(`${s}#1`) ?? []).filter((n) => n.includes('(two browsers)'))
+      kept.push(...notes.map((n) => `[round ${best}] ${n}`), ...once.map((n) => `[round 1] ${n}`))
+    }
+    ctx.notes.unshift(...kept)
   } finally {
     await server?.close()
     await cleanup()
