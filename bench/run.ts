@@ -7,7 +7,7 @@
 //
 // Env (all optional):
 //   BENCH_MB          main file in MiB (default 256)        BENCH_MEMORY_MB  memory scenario (1024)
-//   BENCH_LEECHERS    swarm leechers (4)                    BENCH_ROUNDS     rounds of raw/webtorrent/tabswarm (2)
+//   BENCH_LEECHERS    swarm leechers (4)                    BENCH_ROUNDS     rounds of raw/webtorrent/tabswarm (3)
 //   BENCH_WAIT_QUIET  seconds to wait for an idle machine before each scenario (30; 0 = off)
 //   BENCH_WRITE=1|0   force/suppress writing BENCHMARKS.md (default: only a full run at default sizes)
 //   BENCH_PROFILE=1   CPU profile of the 1→1 peers' main threads (unminified app build; slower)
@@ -41,9 +41,9 @@ async function seed(ctx: Ctx): Promise<void> {
   if (ctx.results['wt.seedMs'] === undefined) await webtorrentSeedOnly(ctx)
 }
 
-/** Scenarios run ROUNDS times (BENCH_ROUNDS, default 2), interleaved; the best of each is kept. */
+/** Scenarios run ROUNDS times (BENCH_ROUNDS, default 3), interleaved; the best of each is kept. */
 const REPEATED: readonly Scenario[] = ['raw', 'webtorrent', 'tabswarm']
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2) || 1)
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3) || 1)
 /** The figure family (key prefix) of each repeated scenario. */
 const FAMILY: Record<string, string> = { raw: 'raw', webtorrent: 'wt', tabswarm: 'ts' }
 
@@ -118,6 +118,7 @@ async function main(): Promise<number> {
     loads: {},
     samples: {},
   }
+  ctx.facts['rounds'] = String(ROUNDS)
   const failures: Record<string, string> = {}
   let server: Awaited<ReturnType<typeof startStaticServer>> | undefined
   try {

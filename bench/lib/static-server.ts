@@ -29,6 +29,10 @@ export async function startStaticServer(hashPageDir: string | null): Promise<Sta
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     let pathname = decodeURIComponent(url.pathname)
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204).end()
+      return
+    }
     if (pathname.endsWith('/')) pathname += 'index.html'
     for (const [prefix, dir] of mounts) {
       if (!pathname.startsWith(prefix)) continue
