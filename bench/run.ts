@@ -1,7 +1,7 @@
 // Browser benchmarks of Tabswarm against the raw data channel and WebTorrent (see BENCHMARKS.md).
 //
 //   npm run bench                                  all scenarios, figures into BENCHMARKS.md
-//   npm run bench -- raw hash                      a subset (raw webtorrent tabswarm swarm webtorrent-swarm seed hash memory)
+//   npm run bench -- raw hash                      a subset (raw raw-swarm webtorrent tabswarm swarm webtorrent-swarm seed hash memory)
 //   npm run bench -- tabswarm-inmemory             a diagnostic, only when named
 //   BENCH_MB=64 npm run bench -- tabswarm          smaller file for quick iterations
 //
@@ -25,12 +25,16 @@ import { startStaticServer } from './lib/static-server'
 import { buildApp, run } from './lib/tabswarm'
 import { hash } from './scenarios/hash'
 import { raw } from './scenarios/raw'
+import { rawSwarm } from './scenarios/raw-swarm'
 import { memory, swarm, tabswarm, tabswarmInMemory, tabswarmSeedOnly } from './scenarios/tabswarm'
 import { webtorrent, webtorrentSeedOnly, webtorrentSwarm } from './scenarios/webtorrent'
 import { probeOtherWork } from './lib/cpu'
 
-/** The scenarios, plus WebTorrent 1→N as the reference for the swarm ratio. */
-const ALL = ['raw', 'webtorrent', 'tabswarm', 'swarm', 'webtorrent-swarm', 'seed', 'hash', 'memory'] as const
+/**
+ * The issue's scenarios, plus two references for the swarm ratio: WebTorrent 1→N, and the bare
+ * data channel 1→N (raw-swarm: what N× the bytes cost on these cores with no client at all).
+ */
+const ALL = ['raw', 'raw-swarm', 'webtorrent', 'tabswarm', 'swarm', 'webtorrent-swarm', 'seed', 'hash', 'memory'] as const
 /** Diagnostics, run only when named: both Tabswarm peers with in-memory IndexedDB. */
 const EXTRA = ['tabswarm-inmemory'] as const
 type Scenario = (typeof ALL)[number] | (typeof EXTRA)[number]
@@ -66,6 +70,7 @@ function keepBest(ctx: Ctx, before: Record<string, number>): void {
 
 const RUNNERS: Record<Scenario, (ctx: Ctx) => Promise<void>> = {
   raw,
+  'raw-swarm': rawSwarm,
   webtorrent,
   tabswarm,
   swarm,

@@ -9,19 +9,24 @@ import { withTimeout, type Ctx } from '../lib/context'
 import { formatCpu, probeBrowserCpu } from '../lib/cpu'
 import { MiB, mbps } from '../lib/env'
 
-const LOW_WATER = 1 * MiB
-const HIGH_WATER = 4 * MiB
-const MESSAGE = 64 * 1024
+export const LOW_WATER = 1 * MiB
+export const HIGH_WATER = 4 * MiB
+export const MESSAGE = 64 * 1024
 
-async function transfer(a: Peer, b: Peer, total: number): Promise<number> {
+/** Signals one connection `id` from page a (offerer, sender) to page b (answerer, receiver) through Node. */
+export async function connect(a: Peer, b: Peer, id: string): Promise<void> {
   await a.page.waitForFunction(() => typeof (window as any).rawOffer === 'function')
   await b.page.waitForFunction(() => typeof (window as any).rawAnswer === 'function')
-  const offer = await a.page.evaluate(() => (window as any).rawOffer())
-  const answer = await b.page.evaluate((o) => (window as any).rawAnswer(o), offer)
-  await a.page.evaluate((ans) => (window as any).rawAccept(ans), answer)
-  await b.page.evaluate(() => (window as any).rawReady)
+  const offer = await a.page.evaluate((i) => (window as any).rawOffer(i), id)
+  const answer = await b.page.evaluate(([o, i]) => (window as any).rawAnswer(o, i), [offer, id] as const)
+  await a.page.evaluate(([ans, i]) => (window as any).rawAccept(ans, i), [answer, id] as const)
+  await b.page.evaluate((i) => (window as any).rawOpened(i), id)
+}
+
+async function transfer(a: Peer, b: Peer, total: number): Promise<number> {
+  await connect(a, b, 'raw')
   const ms = await withTimeout(
-    a.page.evaluate(([t, s, lo, hi]) => (window as any).rawSend(t, s, lo, hi), [total, MESSAGE, LOW_WATER, HIGH_WATER] as const),
+    a.page.evaluate(([t, s, lo, hi]) => (window as any).rawSend(t, s, lo, hi, 'raw'), [total, MESSAGE, LOW_WATER, HIGH_WATER] as const),
     120_000 + total / 1000,
     'raw data channel',
   )
