@@ -18,16 +18,18 @@ const KiB = 1024
 const MiB = 1024 * KiB
 const GiB = 1024 * MiB
 
-test('choosePieceLength: power of two, 1,000–2,000 pieces unless clamped', () => {
+test('choosePieceLength: power of two, 129–256 pieces unless clamped', () => {
   assert.equal(choosePieceLength(0), 16 * KiB)
   assert.equal(choosePieceLength(1), 16 * KiB)
-  assert.equal(choosePieceLength(10 * MiB), 16 * KiB) // 640 pieces: clamped at the bottom
-  assert.equal(choosePieceLength(1 * TiB()), 16 * MiB) // 65,536 pieces: clamped at the top
-  for (const size of [32 * MiB, 100 * MiB, 1 * GiB, 4 * GiB + 17, 7_777_777_777, 30 * GiB]) {
+  assert.equal(choosePieceLength(2 * MiB), 16 * KiB) // 128 pieces: clamped at the bottom
+  assert.equal(choosePieceLength(256 * MiB), 1 * MiB)
+  assert.equal(choosePieceLength(4 * GiB), 4 * MiB) // 1,024 pieces: clamped at the top
+  assert.equal(choosePieceLength(1 * TiB()), 4 * MiB)
+  for (const size of [5 * MiB + 3, 32 * MiB, 100 * MiB, 1 * GiB - 1]) {
     const len = choosePieceLength(size)
     assert.equal(len & (len - 1), 0, `${len} is a power of two`)
     const count = pieceCountFor(size, len)
-    assert.ok(count > 1000 && count <= 2000, `${size} bytes → ${count} pieces of ${len}`)
+    assert.ok(count > 128 && count <= 256, `${size} bytes → ${count} pieces of ${len}`)
   }
   assert.throws(() => choosePieceLength(-1), RangeError)
   assert.throws(() => choosePieceLength(NaN), RangeError)
