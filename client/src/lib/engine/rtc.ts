@@ -8,6 +8,7 @@ import type { Instance as SimplePeerInstance, SignalData } from 'simple-peer'
 SimplePeerCtor.config = { iceServers: [] }
 
 export interface PeerChannel {
+  /** Copies `data` (as RTCDataChannel.send does): the caller may reuse it once this returns. */
   send(data: Uint8Array): void
   readonly bufferedAmount: number
   onData(cb: (data: Uint8Array) => void): void
