@@ -9,15 +9,16 @@ import { Choker } from './choker'
 import { Downloader } from './downloader'
 import { MetadataExchange, UT_METADATA_ID } from './metadata'
 import { Peer } from './peer'
+import { ensurePeerBits, onBitfield, onHave, type PeerPiecesHost } from './peer-pieces'
 import type { PeerChannel } from './rtc'
+import { BAN_STRIKES, Strikes } from './strikes'
+import { availability, downloadRate, uploadRate } from './torrent-stats'
 import type { TorrentDeps, TorrentState } from './torrent-types'
 import { Uploader } from './uploader'
 import { WireSession } from './wire-session'
 
 /** Peers per torrent: enough for a healthy swarm, few enough for a tab's CPU. */
 export const MAX_PEERS = 12
-/** Strikes (hash failures a peer took part in) before a peer is banned. */
-const BAN_STRIKES = 2
 
 export class Torrent {
   info: TorrentInfo | null
@@ -29,8 +30,7 @@ export class Torrent {
   state: TorrentState
   error: string | null = null
   readonly peers = new Map<string, Peer>()
-  readonly banned = new Set<string>()
-  private readonly strikes = new Map<string, number>()
+  private readonly strikes = new Strikes()
   /** Piece bytes moved since this tab opened the torrent. */
   uploaded = 0
   downloaded = 0
@@ -42,6 +42,12 @@ export class Torrent {
   private readonly metadata: MetadataExchange
   private readonly choker: Choker
   private readonly peerIdHex: string
+  private readonly pieces: PeerPiecesHost = {
+    pieceCount: () => this.info?.pieceCount ?? null,
+    picker: () => this.downloader?.picker,
+    invalid: (peer, reason) => this.strike(peer, reason, BAN_STRIKES),
+    changed: (peer) => this.updateInterest(peer),
+  }
 
   constructor(
     readonly infoHash: string,
@@ -147,7 +153,7 @@ export class Torrent {
     if (h.infoHash !== this.infoHash) return peer.session.close('handshake for another torrent')
     if (h.peerId === this.peerIdHex) return peer.session.close('connected to ourselves')
     peer.handshaken = true
-    this.ensurePeerBits(peer)
+    ensurePeerBits(this.pieces, peer)
     if (h.extensions) {
       const metadataSize = this.info?.infoBytes.byteLength
       const payload = encodeExtHandshake({ m: { ut_metadata: UT_METADATA_ID }, v: 'Tabswarm 0.1', reqq: 1024, ...(metadataSize ? { metadataSize } : {}) })
@@ -180,9 +186,10 @@ export class Torrent {
         peer.peerInterested = false
         return
       case 'have':
-        return this.onHave(peer, m.index)
+        if (onHave(this.pieces, peer, m.index)) this.downloader?.onHave(peer, m.index)
+        return
       case 'bitfield':
-        return this.onBitfield(peer, m.bits)
+        return onBitfield(this.pieces, peer, m.bits)
       case 'request':
         return this.uploader.onRequest(peer, m)
       case 'cancel':
@@ -209,37 +216,6 @@ export class Torrent {
     if (id === UT_METADATA_ID) this.metadata.onMessage(peer, payload)
   }
 
-  private onHave(peer: Peer, index: number): void {
-    if (!this.info) {
-      peer.earlyHaves.push(index)
-      return
-    }
-    this.ensurePeerBits(peer)
-    if (index < 0 || index >= this.info.pieceCount || !peer.bits) return
-    if (!peer.bits.has(index)) {
-      peer.bits.set(index)
-      this.downloader?.picker.addHave(index)
-    }
-    this.updateInterest(peer)
-    this.downloader?.onHave(peer, index)
-  }
-
-  private onBitfield(peer: Peer, bits: Uint8Array): void {
-    if (!this.info) {
-      peer.earlyBits = bits
-      return
-    }
-    try {
-      const bf = Bitfield.fromBytes(bits, this.info.pieceCount)
-      if (peer.bits) this.downloader?.picker.removePeer(peer.bits)
-      peer.bits = bf
-      this.downloader?.picker.addPeer(bf)
-      this.updateInterest(peer)
-    } catch (err) {
-      this.strike(peer, `bad bitfield: ${String(err)}`, BAN_STRIKES)
-    }
-  }
-
   private updateInterest(peer: Peer): void {
     const want = this.state === 'downloading' && !!this.downloader?.wants(peer)
     if (want !== peer.amInterested) {
@@ -249,27 +225,13 @@ export class Torrent {
     if (want) this.downloader?.fill(peer)
   }
 
-  private ensurePeerBits(peer: Peer): void {
-    if (!this.info || peer.bits) return
-    const bits = peer.earlyBits ? Bitfield.fromBytes(peer.earlyBits, this.info.pieceCount) : new Bitfield(this.info.pieceCount)
-    for (const i of peer.earlyHaves) if (i >= 0 && i < this.info.pieceCount) bits.set(i)
-    peer.earlyBits = null
-    peer.earlyHaves = []
-    peer.bits = bits
-    this.downloader?.picker.addPeer(bits)
-  }
-
   private async onMetadata(info: TorrentInfo, _from: Peer): Promise<void> {
     if (this.info) return
     this.setInfo(info, null)
     await this.deps.persistInfo(this)
     for (const peer of this.peers.values()) {
-      try {
-        this.ensurePeerBits(peer)
-        this.updateInterest(peer)
-      } catch (err) {
-        this.strike(peer, `bad bitfield: ${String(err)}`, BAN_STRIKES)
-      }
+      ensurePeerBits(this.pieces, peer)
+      this.updateInterest(peer)
     }
     this.deps.onChange()
   }
@@ -309,24 +271,24 @@ export class Torrent {
   }
 
   private onPieceFailed(index: number, contributors: ReadonlySet<string>): void {
-    const weight = contributors.size === 1 ? BAN_STRIKES : 1
+    const weight = Strikes.weightFor(contributors)
     for (const id of contributors) {
       const peer = this.peers.get(id)
       if (peer) this.strike(peer, `piece ${index} failed its hash check`, weight)
-      else this.strikes.set(id, (this.strikes.get(id) ?? 0) + weight)
+      else this.strikes.add(id, weight)
     }
     this.downloader?.fillAll()
   }
 
-  /** Penalise a peer; at BAN_STRIKES it is disconnected and never accepted again. */
+  /** Peers banned for bad data: never accepted again. */
+  get banned(): ReadonlySet<string> {
+    return this.strikes.banned
+  }
+
+  /** Penalise a peer; once banned it is disconnected. */
   strike(peer: Peer, reason: string, weight: number): void {
-    const n = (this.strikes.get(peer.id) ?? 0) + weight
-    this.strikes.set(peer.id, n)
     console.warn(`[tabswarm] peer ${peer.name || peer.id.slice(0, 8)}: ${reason}`)
-    if (n >= BAN_STRIKES) {
-      this.banned.add(peer.id)
-      peer.session.close(`banned: ${reason}`)
-    }
+    if (this.strikes.add(peer.id, weight)) peer.session.close(`banned: ${reason}`)
   }
 
   private onClose(peer: Peer): void {
@@ -377,15 +339,11 @@ export class Torrent {
 
   /** Stats for the UI and the tracker. */
   get downloadRate(): number {
-    let r = 0
-    for (const p of this.peers.values()) r += p.down.rate()
-    return r
+    return downloadRate(this.peers.values())
   }
 
   get uploadRate(): number {
-    let r = 0
-    for (const p of this.peers.values()) r += p.up.rate()
-    return r
+    return uploadRate(this.peers.values())
   }
 
   get totalUploaded(): number {
@@ -396,24 +354,9 @@ export class Torrent {
     return this.previousDownloaded + this.downloaded
   }
 
-  /**
-   * Distributed copies among connected peers (not counting us): the whole number is how many
-   * complete copies the peers hold between them. At 1 or more, the swarm has every piece
-   * even if we leave.
-   */
+  /** Complete copies among connected peers (see torrent-stats.ts). */
   get availability(): number {
-    if (!this.info) return 0
-    const n = this.info.pieceCount
-    const counts = new Uint16Array(n)
-    for (const p of this.peers.values()) {
-      if (!p.bits) continue
-      for (let i = 0; i < n; i++) if (p.bits.has(i)) counts[i]!++
-    }
-    let min = Infinity
-    for (let i = 0; i < n; i++) min = Math.min(min, counts[i]!)
-    let above = 0
-    for (let i = 0; i < n; i++) if (counts[i]! > min) above++
-    return min + above / n
+    return this.info ? availability(this.info.pieceCount, this.peers.values()) : 0
   }
 
   get progress(): number {
