@@ -63,6 +63,9 @@ test('the seeder leaves once every piece exists in the swarm: the leechers still
   const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
   const leechers: Page[] = []
   for (let i = 0; i < 3; i++) leechers.push((await peer(`leecher ${i + 1}`)).page)
+  // Leechers trade slower than the seeder sends: otherwise the leecher that gets the seeder's
+  // last fresh piece already has all the others, and is complete before the seeder can leave.
+  for (const p of leechers) await setUploadLimit(p, 256)
   await Promise.all(leechers.map((p) => openMagnet(p, magnet)))
   // The seeder sees its peers' bitfields: availability >= 1 means they hold every piece between them.
   await expect(torrentOf(seeder.page, infohash)).toHaveAttribute('data-availability', /^[1-9]/, { timeout: 120_000 })
