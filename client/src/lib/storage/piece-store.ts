@@ -113,8 +113,14 @@ export class PieceStore {
     // Structured cloning a view copies its whole buffer; a piece cut from a larger buffer would
     // store the rest too.
     const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice()
-    this.cache.delete(cacheKey(infoHash, index))
-    return this.batcher.write({ infoHash, index, data: own, bitfield: bitfield ? bitfield.slice() : null })
+    const key = cacheKey(infoHash, index)
+    this.cache.delete(key)
+    const written = this.batcher.write({ infoHash, index, data: own, bitfield: bitfield ? bitfield.slice() : null })
+    // Kept for serving once stored: in a swarm, a piece a tab just got is what its neighbours
+    // ask it for next, and reading it back from IndexedDB costs about as much CPU as writing it.
+    return written.then(() => {
+      if (!this.closedReason) this.cache.set(key, own)
+    })
   }
 
   /**
