@@ -39,11 +39,39 @@ const WINDOW = env('WINDOW', PEERS)
 const ROUNDS = env('ROUNDS', 2)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-interface TrackerProc { child: ChildProcessByStdio<Writable, Readable, null>; port: number; gc(): Promise<number> }
+interface HeapFigures { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+interface TrackerProc { child: ChildProcessByStdio<Writable, Readable, null>; port: number; gc(): Promise<HeapFigures> }
 
-async function startTracker(kind: string): Promise<TrackerProc> {
+/**
+ * The Node flags `npm start` runs our tracker with (signal-tracker/node-flags.json), or
+ * TRACKER_NODE_FLAGS (space-separated) to try others.
+ */
+function shippedFlags(): string[] {
+  if (process.env.TRACKER_NODE_FLAGS !== undefined) return process.env.TRACKER_NODE_FLAGS.split(/\s+/).filter(Boolean)
+  const raw: unknown = JSON.parse(readFileSync(new URL('../signal-tracker/node-flags.json', import.meta.url), 'utf8'))
+  if (!Array.isArray(raw) || !raw.every((f): f is string => typeof f === 'string' && /^--[\w-]+(=[\w.-]+)?$/.test(f))) {
+    throw new Error('signal-tracker/node-flags.json must be an array of --flag strings')
+  }
+  return raw
+}
+
+/** What runs: each target as shipped, plus bittorrent-tracker under our flags, for fairness. */
+interface Target { name: string; kind: string; flags: string[] }
+function targets(): Target[] {
+  const ours = shippedFlags()
+  const all: Target[] = [
+    { name: 'tabswarm', kind: 'tabswarm', flags: ours },
+    { name: 'bittorrent-tracker', kind: 'bittorrent-tracker', flags: [] },
+    { name: 'bittorrent-tracker, our flags', kind: 'bittorrent-tracker', flags: ours },
+    { name: 'ws-floor', kind: 'ws-floor', flags: [] },
+  ]
+  const only = process.env.TRACKER_TARGETS?.split(',').map((t) => t.trim())
+  return only ? all.filter((t) => only.includes(t.name)) : all
+}
+
+async function startTracker(kind: string, flags: readonly string[]): Promise<TrackerProc> {
   const child = spawn('bash', ['-c',
-    `(ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn)) && exec taskset -c 0 "${process.execPath}" --expose-gc --import tsx bench/tracker-server.ts ${kind} ${INTERVAL}`],
+    `(ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn)) && exec taskset -c 0 "${process.execPath}" ${flags.join(' ')} --expose-gc --import tsx bench/tracker-server.ts ${kind} ${INTERVAL}`],
   { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const waiters: ((l: string) => void)[] = []
@@ -55,7 +83,11 @@ async function startTracker(kind: string): Promise<TrackerProc> {
   return {
     child, port,
     /** Full GC in the tracker; resolves with its JS heap in use afterwards. */
-    async gc() { child.stdin.write('gc\n'); return Number((await nextLine()).split(' ')[2]) },
+    async gc() {
+      child.stdin.write('gc\n')
+      const [heapUsed = NaN, heapTotal = NaN, external = NaN, arrayBuffers = NaN] = (await nextLine()).split(' ').slice(2).map(Number)
+      return { heapUsed, heapTotal, external, arrayBuffers }
+    },
   }
 }
 
@@ -125,8 +157,10 @@ interface Result {
 }
 
 /** `relays` false: the ws floor, which answers announces but relays nothing. */
-async function run(kind: string, relays = true): Promise<Result> {
-  const t = await startTracker(kind)
+async function run(target: Target): Promise<Result> {
+  const kind = target.name
+  const relays = target.kind !== 'ws-floor'
+  const t = await startTracker(target.kind, target.flags)
   const pid = t.child.pid!
   try {
     await sleep(300)
@@ -150,6 +184,9 @@ async function run(kind: string, relays = true): Promise<Result> {
 
     const heapLoaded = await t.gc()
     const rssLoaded = procStat(pid).rss
+    const mib = (n: number): string => (n / 1048576).toFixed(0)
+    log(kind, `after a full GC, idle → loaded (MiB): RSS ${mib(rssIdle)} → ${mib(rssLoaded)}, JS heap used ${mib(heapIdle.heapUsed)} → ${mib(heapLoaded.heapUsed)}, ` +
+      `committed ${mib(heapIdle.heapTotal)} → ${mib(heapLoaded.heapTotal)}, external ${mib(heapIdle.external)} → ${mib(heapLoaded.external)}`)
     const held = gen.openCount()
 
     let saturated = EMPTY
@@ -171,7 +208,7 @@ async function run(kind: string, relays = true): Promise<Result> {
     gen.closeAll()
     return {
       kind, held, connectS, paced, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99),
-      rssPerPeer: (rssLoaded - rssIdle) / PEERS, rssIdle, rssLoaded, heapPerPeer: (heapLoaded - heapIdle) / PEERS, saturated, plain,
+      rssPerPeer: (rssLoaded - rssIdle) / PEERS, rssIdle, rssLoaded, heapPerPeer: (heapLoaded.heapUsed - heapIdle.heapUsed) / PEERS, saturated, plain,
     }
   } finally {
     t.child.stdin.end()
@@ -207,17 +244,22 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
   // Rounds alternate the targets so that a burst of outside load hits each of them in some
   // round and spares it in another; each figure is then the best of the rounds.
-  const runs: Record<string, Result[]> = { 'tabswarm': [], 'bittorrent-tracker': [], 'ws-floor': [] }
+  const list = targets()
+  console.log(`tabswarm runs with ${list[0]?.flags.join(' ') || 'no flags'} (signal-tracker/node-flags.json, as npm start runs it)`)
+  const runs: Record<string, Result[]> = Object.fromEntries(list.map((t) => [t.name, []]))
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`-- round ${round}/${ROUNDS}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
-    for (const kind of Object.keys(runs)) {
-      runs[kind]!.push(await run(kind, kind !== 'ws-floor'))
+    for (const target of list) {
+      runs[target.name]!.push(await run(target))
       await sleep(1000)
     }
   }
-  const ours = combine(runs['tabswarm']!)
-  const theirs = combine(runs['bittorrent-tracker']!)
-  const floor = combine(runs['ws-floor']!)
+  const results = list.map((t) => combine(runs[t.name]!))
+  const byName = (name: string): Result | undefined => results[list.findIndex((t) => t.name === name)]
+  const ours = byName('tabswarm')
+  const theirs = byName('bittorrent-tracker')
+  const theirsFlagged = byName('bittorrent-tracker, our flags')
+  const floor = byName('ws-floor')
   const f0 = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(0))
   const pct = (n: number): string => (Number.isNaN(n) ? 'n/a' : `${f0(n * 100)}%`)
   const rows: [string, (r: Result) => string][] = [
@@ -236,18 +278,23 @@ async function main(): Promise<void> {
     ['tracker live JS heap per connected peer (KiB)', (r) => (r.heapPerPeer / 1024).toFixed(2)],
     ['tracker RSS idle → loaded (MiB)', (r) => `${(r.rssIdle / 1048576).toFixed(0)} → ${(r.rssLoaded / 1048576).toFixed(0)}`],
   ]
-  console.log('\n| metric | tabswarm | bittorrent-tracker | ws floor (no tracking) |\n| --- | --- | --- | --- |')
-  for (const [name, f] of rows) console.log(`| ${name} | ${f(ours)} | ${f(theirs)} | ${f(floor)} |`)
+  console.log(`\n| metric | ${list.map((t) => t.name).join(' | ')} |\n|${' --- |'.repeat(list.length + 1)}`)
+  for (const [name, f] of rows) console.log(`| ${name} | ${results.map(f).join(' | ')} |`)
+  if (!ours || !theirs) return
   const ratio = (a: number, b: number): string => (a / b).toFixed(2)
-  console.log('\nratios against bittorrent-tracker (tabswarm | ws floor):')
-  console.log(`  saturated announces / CPU-second ${ratio(ours.saturated.perCpuSecond, theirs.saturated.perCpuSecond)}x   (floor asked: >= 2)`)
-  console.log(`  saturated announces/s (wall)     ${ratio(ours.saturated.announces, theirs.saturated.announces)}x`)
-  console.log(`  announce-only announces/s        ${ratio(ours.plain.announces, theirs.plain.announces)}x | ${ratio(floor.plain.announces, theirs.plain.announces)}x`)
-  console.log(`  announce-only per CPU-second     ${ratio(ours.plain.perCpuSecond, theirs.plain.perCpuSecond)}x | ${ratio(floor.plain.perCpuSecond, theirs.plain.perCpuSecond)}x`)
-  console.log(`  saturated relays/s               ${ratio(ours.saturated.relays, theirs.saturated.relays)}x`)
-  console.log(`  RSS per peer                     ${ratio(ours.rssPerPeer, theirs.rssPerPeer)}x | ${ratio(floor.rssPerPeer, theirs.rssPerPeer)}x   (floor asked: <= 0.5)`)
-  console.log(`  live JS heap per peer            ${ratio(ours.heapPerPeer, theirs.heapPerPeer)}x | ${ratio(floor.heapPerPeer, theirs.heapPerPeer)}x`)
-  console.log(`  paced relay p99                  ${ratio(ours.p99, theirs.p99)}x`)
+  const line = (label: string, f: (r: Result) => number, asked = ''): void => {
+    const extra = [theirsFlagged && `${ratio(f(ours), f(theirsFlagged))}x against it under our flags`, floor && !Number.isNaN(f(floor)) && `ws floor ${ratio(f(floor), f(theirs))}x`]
+    console.log(`  ${label.padEnd(34)}${ratio(f(ours), f(theirs))}x${asked ? `   (floor asked: ${asked})` : ''}   [${extra.filter(Boolean).join('; ')}]`)
+  }
+  console.log('\nratios, tabswarm / bittorrent-tracker as shipped:')
+  line('saturated announces / CPU-second', (r) => r.saturated.perCpuSecond, '>= 2')
+  line('saturated announces/s (wall)', (r) => r.saturated.announces)
+  line('announce-only announces/s', (r) => r.plain.announces)
+  line('announce-only per CPU-second', (r) => r.plain.perCpuSecond)
+  line('saturated relays/s', (r) => r.saturated.relays)
+  line('RSS per peer', (r) => r.rssPerPeer, '<= 0.5')
+  line('live JS heap per peer', (r) => r.heapPerPeer)
+  line('paced relay p99', (r) => r.p99)
   const failures = ours.saturated.failures + ours.paced.failures + ours.plain.failures
   if (failures) console.log(`\nWARNING: tabswarm answered ${failures} frames with a failure reason during the run`)
 }

@@ -1,7 +1,8 @@
 // Child process of bench/tracker-load.ts: runs one tracker implementation on 127.0.0.1 and
 // reports its port. Both implementations run under the same wrapper, flags and CPU pinning.
 //   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|bittorrent-tracker|ws-floor> <interval s>
-// stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers "GC <warnings> <heapUsed>".
+// stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers
+// "GC <warnings> <heapUsed> <heapTotal> <external> <arrayBuffers>" (bytes).
 
 import { createInterface } from 'node:readline'
 
@@ -60,7 +61,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'gc') {
     gc?.()
     gc?.()
-    process.stdout.write(`GC ${warnings} ${process.memoryUsage().heapUsed}\n`)
+    const m = process.memoryUsage()
+    process.stdout.write(`GC ${warnings} ${m.heapUsed} ${m.heapTotal} ${m.external} ${m.arrayBuffers}\n`)
   }
 })
 process.stdin.on('end', () => process.exit(0))
