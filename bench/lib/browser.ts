@@ -82,11 +82,8 @@ export async function memoryPeer(browser: Browser, name: string, url: string): P
   return { name, context, page, logs, close: () => context.close() }
 }
 
-/**
- * A peer in its own browser process with an on-disk profile (IndexedDB and OPFS on disk, as a
- * user's tab has them; Playwright's newContext() keeps storage in memory).
- */
-export async function persistentPeer(name: string, userDataDir: string, url: string): Promise<Peer> {
+/** A browser on an on-disk profile, loopback only, with the bench's page scripts installed. */
+async function launchProfile(userDataDir: string): Promise<BrowserContext> {
   assertLoopbackOnly()
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
@@ -96,6 +93,15 @@ export async function persistentPeer(name: string, userDataDir: string, url: str
   })
   await context.addInitScript(INIT_SCRIPT)
   await context.addInitScript(CHANNEL_STATS_SCRIPT)
+  return context
+}
+
+/**
+ * A peer in its own browser process with an on-disk profile (IndexedDB and OPFS on disk, as a
+ * user's tab has them; Playwright's newContext() keeps storage in memory).
+ */
+export async function persistentPeer(name: string, userDataDir: string, url: string): Promise<Peer> {
+  const context = await launchProfile(userDataDir)
   const page = context.pages()[0] ?? (await context.newPage())
   const logs: string[] = []
   watchConsole(name, page, logs)
@@ -125,15 +131,7 @@ export function peerHost(i: number): string {
 }
 
 export async function sharedBrowser(userDataDir: string): Promise<SharedBrowser> {
-  assertLoopbackOnly()
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: CHROMIUM_ARGS,
-    permissions: ['microphone'],
-  })
-  await context.addInitScript(INIT_SCRIPT)
-  await context.addInitScript(CHANNEL_STATS_SCRIPT)
+  const context = await launchProfile(userDataDir)
   const blank = context.pages()[0]
   let n = 0
   return {
