@@ -18,22 +18,36 @@ export class AppState {
   downloadLimit = $state(0)
   private client: TabswarmClient | null = null
   private pending = false
+  // Actions taken before the engine is ready (a limit typed in the first second) wait for it
+  // here instead of being dropped; they run in order once init has loaded the stored settings.
+  private readonly started: Promise<TabswarmClient | null>
+  private start!: (c: TabswarmClient | null) => void
+  // Settings the user changed before the engine was ready win over the stored ones.
+  private touched = { name: false, limits: false }
+
+  constructor() {
+    this.started = new Promise((resolve) => (this.start = resolve))
+  }
 
   async init(): Promise<void> {
     try {
       const { client, problems } = await TabswarmClient.create(() => this.schedule())
       this.client = client
-      this.name = client.settings.name
-      this.uploadLimit = client.settings.uploadLimit
-      this.downloadLimit = client.settings.downloadLimit
+      if (!this.touched.name) this.name = client.settings.name
+      if (!this.touched.limits) {
+        this.uploadLimit = client.settings.uploadLimit
+        this.downloadLimit = client.settings.downloadLimit
+      }
       if (problems.length > 0) this.error = problems.join('\n')
       this.ready = true
+      this.start(client)
       this.refresh()
       setInterval(() => this.refresh(), 1000)
       window.addEventListener('hashchange', () => void this.openFromHash())
       await this.openFromHash()
     } catch (err) {
       this.error = `Tabswarm could not start: ${message(err)}`
+      this.start(null)
     }
   }
 
@@ -59,31 +73,30 @@ export class AppState {
   }
 
   async addFiles(files: readonly File[]): Promise<void> {
-    if (!this.client || files.length === 0) return
-    this.error = null
-    try {
-      await this.client.addFiles(files)
-    } catch (err) {
-      this.error = message(err)
-    }
+    if (files.length === 0) return
+    await this.run((c) => c.addFiles(files), { clearError: true })
   }
 
   async addLink(text: string): Promise<boolean> {
-    if (!this.client) return false
-    this.error = null
-    try {
-      await this.client.addMagnet(text)
-      return true
-    } catch (err) {
-      this.error = err instanceof MagnetError ? `This magnet link cannot be opened: ${err.message}` : message(err)
-      return false
-    }
+    let ok = false
+    await this.run(async (c) => {
+      try {
+        await c.addMagnet(text)
+        ok = true
+      } catch (err) {
+        throw err instanceof MagnetError ? new Error(`This magnet link cannot be opened: ${err.message}`) : err
+      }
+    }, { clearError: true })
+    return ok
   }
 
-  async run(action: (c: TabswarmClient) => Promise<void>): Promise<void> {
-    if (!this.client) return
+  /** Run an engine action, waiting for the engine if it is still starting; errors go to `error`. */
+  async run(action: (c: TabswarmClient) => Promise<void>, opts: { clearError?: boolean } = {}): Promise<void> {
+    const client = await this.started
+    if (!client) return // init failed and already said why
+    if (opts.clearError) this.error = null
     try {
-      await action(this.client)
+      await action(client)
     } catch (err) {
       this.error = message(err)
     }
@@ -91,6 +104,8 @@ export class AppState {
   }
 
   async setName(name: string): Promise<void> {
+    if (!this.ready) this.touched.name = true
+    this.name = name
     await this.run(async (c) => {
       await c.settings.setName(name)
       this.name = c.settings.name
@@ -98,6 +113,9 @@ export class AppState {
   }
 
   async setLimits(up: number, down: number): Promise<void> {
+    if (!this.ready) this.touched.limits = true
+    this.uploadLimit = up
+    this.downloadLimit = down
     await this.run(async (c) => {
       await c.settings.setLimits(up, down)
       c.applyLimits()
