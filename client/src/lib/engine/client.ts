@@ -9,10 +9,14 @@ import { saveFile, saveFileAs } from '../files/save'
 import { HashPool } from '../hashing/pool'
 import type { TorrentRecord } from '../storage/db'
 import { PieceStore } from '../storage/piece-store'
+import { StreamHost } from '../stream/host'
+import { asStreamTorrent } from '../stream/legacy-torrent'
 import { iceServers } from './ice'
 import { TokenBucket } from './rate'
 import { Settings } from './settings'
+import { RemoteTorrents } from './remote'
 import { SwarmConnector } from './swarm'
+import { TorrentLocks } from './tab-lock'
 import { MAX_PEERS, Torrent } from './torrent'
 import { TrackerPool } from './tracker-client'
 
@@ -41,6 +45,9 @@ export class TabswarmClient {
   private readonly limits = { up: new TokenBucket(), down: new TokenBucket() }
   private nextImport = 1
   private persistTimer: ReturnType<typeof setInterval> | null = null
+  /** One tab runs each torrent (tab-lock.ts); the others show it from storage (remote.ts). */
+  readonly locks = new TorrentLocks((h) => this.takeOver(h))
+  remote: RemoteTorrents | null = null
 
   private constructor(
     readonly store: PieceStore,
@@ -58,12 +65,24 @@ export class TabswarmClient {
     const problems = corrupt.map((c) => `A stored torrent could not be read and was skipped: ${c}`)
     for (const rec of records) {
       try {
-        await client.restore(rec)
+        if (await client.locks.claim(rec.infoHash)) await client.restore(rec)
       } catch (err) {
         problems.push(`Could not restore "${rec.name}": ${err instanceof Error ? err.message : String(err)}`)
       }
     }
     client.persistTimer = setInterval(() => void client.persistCounters(), 5000)
+    client.remote = new RemoteTorrents(store, {
+      runs: (h) => client.entries.has(h),
+      discovered: (h) => void client.locks.claim(h).then((now) => (now ? client.takeOver(h) : undefined)),
+      vanished: (h) => !client.entries.has(h) && client.locks.release(h),
+      command: (c) => void client[c.action](c.infoHash),
+      changed: onChange,
+    })
+    client.remote.start(records.map((r) => r.infoHash))
+    new StreamHost((h) => {
+      const t = client.entries.get(h)?.torrent
+      return t ? asStreamTorrent(t) : null
+    })
     return { client, problems }
   }
 
@@ -87,8 +106,8 @@ export class TabswarmClient {
         this.onChange()
       })
       const magnet = this.magnetFor(info, [this.defaultTracker])
-      const existing = this.entries.get(info.infoHash)
-      if (!existing) {
+      const existing = this.entries.get(info.infoHash) ?? this.remote?.views.get(info.infoHash)
+      if (!existing && (await this.locks.claim(info.infoHash))) {
         await this.store.updateTorrent(info.infoHash, { magnet })
         this.open(info.infoHash, info.name, info, new Uint8Array(0), magnet, false, true)
       }
@@ -104,7 +123,14 @@ export class TabswarmClient {
     const m = parseMagnet(input)
     const trackers = m.trackers.filter((t) => /^wss?:\/\//i.test(t))
     if (trackers.length === 0) trackers.push(this.defaultTracker)
-    if (this.entries.has(m.infoHash)) return m.infoHash
+    if (this.entries.has(m.infoHash) || this.remote?.views.has(m.infoHash)) return m.infoHash
+    // Claimed before the record exists, so no other tab can discover it and run it first.
+    if (!(await this.locks.claim(m.infoHash))) return m.infoHash
+    const stored = await this.store.getTorrent(m.infoHash).catch(() => null)
+    if (stored) {
+      await this.restore(stored)
+      return m.infoHash
+    }
     const magnet = formatMagnet({ ...m, trackers })
     const rec: TorrentRecord = {
       infoHash: m.infoHash,
@@ -121,6 +147,18 @@ export class TabswarmClient {
     await this.store.putTorrent(rec)
     this.open(m.infoHash, rec.name, null, null, magnet, false, false)
     return m.infoHash
+  }
+
+  /** This tab's turn to run a torrent another tab ran (it closed or reloaded). */
+  private async takeOver(infoHash: string): Promise<void> {
+    const rec = this.entries.has(infoHash) ? null : await this.store.getTorrent(infoHash)
+    if (!rec) {
+      if (!this.entries.has(infoHash)) this.locks.release(infoHash)
+      return
+    }
+    await this.restore(rec)
+    this.remote?.views.delete(infoHash)
+    this.onChange()
   }
 
   private async restore(rec: TorrentRecord): Promise<void> {
@@ -202,7 +240,7 @@ export class TabswarmClient {
 
   async pause(infoHash: string): Promise<void> {
     const e = this.entries.get(infoHash)
-    if (!e) return
+    if (!e) return this.remote?.send('pause', infoHash)
     e.torrent.pause()
     e.connector.stop()
     await this.store.updateTorrent(infoHash, { paused: true })
@@ -210,7 +248,7 @@ export class TabswarmClient {
 
   async resume(infoHash: string): Promise<void> {
     const e = this.entries.get(infoHash)
-    if (!e) return
+    if (!e) return this.remote?.send('resume', infoHash)
     e.torrent.resume()
     e.connector.start()
     await this.store.updateTorrent(infoHash, { paused: false })
@@ -218,16 +256,17 @@ export class TabswarmClient {
 
   async remove(infoHash: string): Promise<void> {
     const e = this.entries.get(infoHash)
-    if (!e) return
+    if (!e) return this.remote?.send('remove', infoHash)
     e.connector.stop()
     e.torrent.destroy()
     this.entries.delete(infoHash)
     this.onChange()
     await this.store.deleteTorrent(infoHash)
+    this.locks.release(infoHash)
   }
 
   async save(infoHash: string, fileIndex: number): Promise<void> {
-    const info = this.entries.get(infoHash)?.torrent.info
+    const info = this.entries.get(infoHash)?.torrent.info ?? this.remote?.views.get(infoHash)?.info
     if (!info) throw new Error('This torrent has no metadata yet')
     const file = info.files[fileIndex]
     if (!file) throw new Error('No such file in this torrent')

@@ -3,6 +3,7 @@
 import { MagnetError } from '../../../../shared/magnet'
 import { TabswarmClient } from '../engine/client'
 import type { Importing } from '../engine/client'
+import { remoteSnapshot } from './remote-snapshot'
 import { snapshot } from './snapshot'
 import type { TorrentView } from './snapshot'
 
@@ -62,7 +63,8 @@ export class AppState {
 
   refresh(): void {
     if (!this.client) return
-    this.torrents = [...this.client.entries.values()].map(snapshot).reverse()
+    const remote = [...(this.client.remote?.views.values() ?? [])].map(remoteSnapshot)
+    this.torrents = [...this.client.entries.values()].map(snapshot).concat(remote).reverse()
     this.importing = [...this.client.importing.values()].map((j) => ({ ...j }))
   }
 

@@ -32,6 +32,8 @@ export interface TorrentView {
   banned: number
   error: string | null
   swarm: { complete: number; incomplete: number; downloaded?: number } | null
+  /** Run by another tab of this browser (engine/tab-lock.ts); shown here from storage. */
+  elsewhere?: boolean
 }
 
 export function snapshot(e: Entry): TorrentView {

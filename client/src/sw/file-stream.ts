@@ -1,0 +1,98 @@
+// The body of one /stream/ response: the bytes [start, end] of a file, piece by piece. Stored
+// pieces come straight from IndexedDB; for a missing one the worker asks the runner tab to fetch
+// it first (deadline) and what follows soon after (read-ahead), the way p2p-media-loader ranks
+// segments by how far they are from the playhead, and waits until it is stored.
+import type { TorrentFile } from '../../../shared/torrent'
+import type { ByteRange } from '../lib/stream/messages'
+import { StreamFailed, type Runners } from './runners'
+import type { StoredTorrents } from './stored'
+
+/** Seconds of media fetched first, and read ahead, counted from the byte the player asked for. */
+const DEADLINE_SECONDS = 4
+const READAHEAD_SECONDS = 30
+/** Until the player reports a bitrate: about 2 Mbit/s, a typical 720p stream. */
+const DEFAULT_BYTES_PER_SECOND = 256 * 1024
+const MIN_READAHEAD = 8 * 1024 * 1024
+/** How often a waiting response looks again and renews its lease on the priorities. */
+const RENEW_MS = 2000
+
+export interface FileStreamOptions {
+  id: string
+  infoHash: string
+  fileIndex: number
+  file: TorrentFile
+  pieceLength: number
+  /** Inclusive file offsets. */
+  start: number
+  end: number
+  stored: StoredTorrents
+  runners: Runners
+  /** The request's own signal: aborted when the page gives up on the fetch. */
+  signal: AbortSignal
+}
+
+export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Array>; done: Promise<void> } {
+  const abort = new AbortController()
+  const onAbort = (): void => abort.abort()
+  o.signal.addEventListener('abort', onAbort)
+  let pos = o.start
+  let asked = false
+  let finish!: () => void
+  const done = new Promise<void>((resolve) => (finish = resolve))
+  const close = (): void => {
+    o.signal.removeEventListener('abort', onAbort)
+    abort.abort()
+    if (asked) o.runners.release(o.id)
+    finish()
+  }
+
+  const windows = (): { deadline: ByteRange; readahead: ByteRange } => {
+    const rate = o.runners.bitrate(o.infoHash, o.fileIndex) ?? DEFAULT_BYTES_PER_SECOND
+    const abs = o.file.offset + pos
+    const fileEnd = o.file.offset + o.file.length
+    const deadlineEnd = Math.min(fileEnd, Math.max(abs + DEADLINE_SECONDS * rate, o.file.offset + o.end + 1))
+    const aheadEnd = Math.min(fileEnd, Math.max(deadlineEnd, abs + Math.max(MIN_READAHEAD, READAHEAD_SECONDS * rate)))
+    return { deadline: [abs, Math.ceil(deadlineEnd)], readahead: [abs, Math.ceil(aheadEnd)] }
+  }
+
+  const pieceAt = async (index: number): Promise<Uint8Array> => {
+    for (;;) {
+      const bytes = await o.stored.piece(o.infoHash, index)
+      if (bytes) return bytes
+      if (!(await o.stored.torrent(o.infoHash))) throw new StreamFailed('This torrent was removed while it was playing')
+      asked = true
+      o.runners.need({ id: o.id, infoHash: o.infoHash, piece: index, ...windows() })
+      await o.runners.wait(o.infoHash, index, o.id, RENEW_MS, abort.signal)
+    }
+  }
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          if (pos > o.end) {
+            controller.close()
+            return close()
+          }
+          const abs = o.file.offset + pos
+          const index = Math.floor(abs / o.pieceLength)
+          const piece = await pieceAt(index)
+          const from = abs - index * o.pieceLength
+          const to = Math.min(piece.byteLength, from + (o.end - pos + 1))
+          if (to <= from) throw new StreamFailed(`Stored piece ${index} is shorter than the torrent says`)
+          controller.enqueue(piece.subarray(from, to))
+          pos += to - from
+        } catch (err) {
+          close()
+          throw err
+        }
+      },
+      cancel() {
+        close()
+      },
+    },
+    // Pull only when the player reads: a paused player holds no pieces in the worker.
+    { highWaterMark: 0 },
+  )
+  return { body, done }
+}

@@ -1,0 +1,68 @@
+// The service worker's read-only view of the tabs' IndexedDB: torrent records and verified
+// pieces, through the same schema and decoders as the engine (storage/db.ts). The worker never
+// writes: the tab that runs a torrent is its only writer.
+import { openDB } from 'idb'
+import { Bitfield } from '../../../shared/pieces'
+import { parseInfo, type TorrentInfo } from '../../../shared/torrent'
+import { DB_NAME, decodeBytes, decodeTorrentRecord, openTabswarmDB, type PieceKey, type TabswarmDB, type TabswarmDatabase, type TorrentRecord } from '../lib/storage/db'
+
+export interface StoredTorrent {
+  record: TorrentRecord
+  info: TorrentInfo | null
+  /** Whether piece i is stored (by the record's bitfield, written in the pieces' transaction). */
+  has(i: number): boolean
+}
+
+export class StoredTorrents {
+  private db: Promise<TabswarmDatabase> | null = null
+  /** Parsed info dicts by info hash: they never change once fetched, and parsing hashes them. */
+  private readonly infos = new Map<string, Promise<TorrentInfo>>()
+
+  async torrent(infoHash: string): Promise<StoredTorrent | null> {
+    const raw: unknown = await (await this.open()).get('torrents', infoHash)
+    if (raw === undefined) return null
+    const record = decodeTorrentRecord(raw)
+    let info: TorrentInfo | null = null
+    if (record.infoBytes) {
+      let parsed = this.infos.get(infoHash)
+      if (!parsed) {
+        parsed = parseInfo(record.infoBytes, infoHash)
+        this.infos.set(infoHash, parsed)
+        parsed.catch(() => this.infos.delete(infoHash))
+      }
+      info = await parsed
+    }
+    const count = info?.pieceCount ?? 0
+    // A seeding record may store an empty bitfield meaning "all" (engine/client.ts).
+    const all = record.role === 'seeding' && (!record.bitfield || record.bitfield.byteLength === 0)
+    const bits = !all && record.bitfield && count > 0 ? Bitfield.fromBytes(record.bitfield, count) : null
+    return { record, info, has: (i) => all || !!bits?.has(i) }
+  }
+
+  async piece(infoHash: string, index: number): Promise<Uint8Array | null> {
+    const raw: unknown = await (await this.open()).get('pieces', [infoHash, index] satisfies PieceKey)
+    if (raw === undefined) return null
+    const bytes = decodeBytes(raw)
+    if (!bytes) throw new Error(`Stored piece ${index} of torrent ${infoHash} is corrupt`)
+    return bytes
+  }
+
+  private open(): Promise<TabswarmDatabase> {
+    const forget = (): void => {
+      this.db = null
+    }
+    this.db ??= openTabswarmDB({ onVersionChange: forget, onTerminated: forget }).catch((err: unknown) => {
+      // A worker older than the tabs (an update is waiting) meets a newer schema: open whatever
+      // version is there, without upgrading, rather than refuse to serve.
+      if (err instanceof DOMException && err.name === 'VersionError') {
+        return openDB<TabswarmDB>(DB_NAME, undefined, { blocking: (_c, _n, ev) => {
+            ;(ev.target as IDBDatabase).close()
+            forget()
+          } })
+      }
+      forget()
+      throw err
+    })
+    return this.db
+  }
+}
