@@ -10,7 +10,6 @@ import { HashPool } from '../hashing/pool'
 import type { TorrentRecord } from '../storage/db'
 import { PieceStore } from '../storage/piece-store'
 import { StreamHost } from '../stream/host'
-import { asStreamTorrent } from '../stream/legacy-torrent'
 import { iceServers } from './ice'
 import { TokenBucket } from './rate'
 import { Settings } from './settings'
@@ -79,10 +78,7 @@ export class TabswarmClient {
       changed: onChange,
     })
     client.remote.start(records.map((r) => r.infoHash))
-    new StreamHost((h) => {
-      const t = client.entries.get(h)?.torrent
-      return t ? asStreamTorrent(t) : null
-    })
+    new StreamHost((h) => client.entries.get(h)?.torrent ?? null)
     return { client, problems }
   }
 

@@ -53,8 +53,15 @@ export class StreamHost {
       return
     }
     // New ranges first, then the old ones go: no instant in which the bytes drop to rarest-first.
-    const releases = [torrent.prioritize(m.deadline[0], m.deadline[1], 'deadline')]
-    if (m.readahead[1] > m.deadline[1]) releases.push(torrent.prioritize(m.deadline[1], m.readahead[1], 'readahead'))
+    const releases: (() => void)[] = []
+    try {
+      releases.push(torrent.prioritize(m.deadline[0], m.deadline[1], 'deadline'))
+      if (m.readahead[1] > m.deadline[1]) releases.push(torrent.prioritize(m.deadline[1], m.readahead[1], 'readahead'))
+    } catch (err) {
+      releases.forEach((r) => r())
+      this.channel.post({ kind: 'failed', id: m.id, infoHash: m.infoHash, message: err instanceof Error ? err.message : String(err) })
+      return
+    }
     if (old) this.drop(m.id)
     const lease: Lease = {
       infoHash: m.infoHash,

@@ -28,6 +28,7 @@ export function remoteSnapshot({ record, info }: RemoteTorrent): TorrentView {
     banned: 0,
     error: null,
     swarm: null,
+    selected: record.selected ? [...record.selected] : (info?.files.map(() => true) ?? []),
     elsewhere: true,
   }
 }
