@@ -15,6 +15,8 @@ const DEFAULT_BYTES_PER_SECOND = 256 * 1024
 const MIN_READAHEAD = 8 * 1024 * 1024
 /** How often a waiting response looks again and renews its lease on the priorities. */
 const RENEW_MS = 2000
+/** Bytes of stored pieces read from IndexedDB at once, ahead of the player. */
+const READ_BATCH = 1024 * 1024
 
 export interface FileStreamOptions {
   id: string
@@ -50,15 +52,23 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
     const rate = o.runners.bitrate(o.infoHash, o.fileIndex) ?? DEFAULT_BYTES_PER_SECOND
     const abs = o.file.offset + pos
     const fileEnd = o.file.offset + o.file.length
-    const deadlineEnd = Math.min(fileEnd, Math.max(abs + DEADLINE_SECONDS * rate, o.file.offset + o.end + 1))
+    const deadlineEnd = Math.min(fileEnd, abs + Math.max(o.pieceLength, DEADLINE_SECONDS * rate))
     const aheadEnd = Math.min(fileEnd, Math.max(deadlineEnd, abs + Math.max(MIN_READAHEAD, READAHEAD_SECONDS * rate)))
     return { deadline: [abs, Math.ceil(deadlineEnd)], readahead: [abs, Math.ceil(aheadEnd)] }
   }
 
+  // Pieces read ahead in one batch; only ever the next few of this response.
+  let batch = new Map<number, Uint8Array>()
+  const lastPiece = Math.floor((o.file.offset + o.end) / o.pieceLength)
   const pieceAt = async (index: number): Promise<Uint8Array> => {
+    const ready = batch.get(index)
+    if (ready) return ready
+    const count = Math.max(1, Math.min(lastPiece - index + 1, Math.floor(READ_BATCH / o.pieceLength)))
+    batch = await o.stored.pieces(o.infoHash, index, count)
     for (;;) {
-      const bytes = await o.stored.piece(o.infoHash, index)
+      const bytes = batch.get(index) ?? (await o.stored.piece(o.infoHash, index))
       if (bytes) return bytes
+      batch.clear()
       if (!(await o.stored.torrent(o.infoHash))) throw new StreamFailed('This torrent was removed while it was playing')
       asked = true
       o.runners.need({ id: o.id, infoHash: o.infoHash, piece: index, ...windows() })

@@ -47,6 +47,21 @@ export class StoredTorrents {
     return bytes
   }
 
+  /**
+   * Pieces `from`..`from + count - 1` that are stored, read in one transaction: a media element
+   * reads a file front to back, and one transaction per small piece costs more than the bytes.
+   */
+  async pieces(infoHash: string, from: number, count: number): Promise<Map<number, Uint8Array>> {
+    const tx = (await this.open()).transaction('pieces')
+    const raws = await Promise.all(Array.from({ length: count }, (_, k) => tx.store.get([infoHash, from + k] satisfies PieceKey)))
+    const out = new Map<number, Uint8Array>()
+    raws.forEach((raw: unknown, k) => {
+      const bytes = raw === undefined ? null : decodeBytes(raw)
+      if (bytes) out.set(from + k, bytes)
+    })
+    return out
+  }
+
   private open(): Promise<TabswarmDatabase> {
     const forget = (): void => {
       this.db = null
