@@ -87,3 +87,22 @@ test('bad requests: no Play for a non-media file, 416 outside the file, 404 for 
   expect(noFile.status).toBe(404)
   expect(noFile.text).toContain('has no file 7')
 })
+
+test('clear messages: a file the browser cannot decode, and a torrent removed while playing', async ({ peer, tmpDir }) => {
+  const broken = path.join(tmpDir, 'broken.mp4')
+  await writeFile(broken, randomBytes(200_000))
+  const clip = await media('mp4-faststart')
+  const tab = await peer('tab')
+  const bad = await shareFiles(tab.page, [broken])
+  await pressPlay(tab.page, bad.infohash, 'broken.mp4')
+  await expect(torrentOf(tab.page, bad.infohash).locator(byTestId('player-error'))).toContainText('cannot play "broken.mp4"')
+  // The download is unaffected and the file can still be saved.
+  await expect(torrentOf(tab.page, bad.infohash).locator(byTestId('save'))).toBeEnabled()
+
+  const good = await shareFiles(tab.page, [clip.path])
+  await pressPlay(tab.page, good.infohash, clip.name)
+  await playedPast(tab.page, good.infohash, 0.5, 30_000)
+  await torrentOf(tab.page, good.infohash).locator(byTestId('remove')).click()
+  await expect(tab.page.locator(byTestId('player'))).toHaveCount(0)
+  await expect(tab.page.locator(byTestId('app-error'))).toContainText('was removed while it was playing')
+})
