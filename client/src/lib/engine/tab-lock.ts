@@ -45,9 +45,9 @@ export class TorrentLocks {
   release(infoHash: string): void {
     this.queued.get(infoHash)?.abort()
     this.queued.delete(infoHash)
-    const let_go = this.held.get(infoHash)
+    const letGo = this.held.get(infoHash)
     this.held.delete(infoHash)
-    let_go?.()
+    letGo?.()
   }
 
   private hold(infoHash: string): Promise<void> {
