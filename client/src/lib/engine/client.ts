@@ -123,6 +123,29 @@ export class TabswarmClient {
     return m.infoHash
   }
 
+  /**
+   * Start a download whose info dict is already known (a .torrent file): no metadata exchange.
+   * `trackers` are ws(s) URLs; none means this site's tracker. Returns whether it was new.
+   */
+  async addInfo(info: TorrentInfo, trackers: readonly string[]): Promise<boolean> {
+    if (this.entries.has(info.infoHash)) return false
+    const magnet = this.magnetFor(info, trackers.length > 0 ? [...trackers] : [this.defaultTracker])
+    await this.store.putTorrent({
+      infoHash: info.infoHash,
+      name: info.name,
+      magnet,
+      infoBytes: info.infoBytes,
+      role: 'downloading',
+      paused: false,
+      bitfield: null,
+      uploaded: 0,
+      downloaded: 0,
+      addedAt: Date.now(),
+    })
+    this.open(info.infoHash, info.name, info, null, magnet, false, false)
+    return true
+  }
+
   private async restore(rec: TorrentRecord): Promise<void> {
     const info = rec.infoBytes ? await parseInfo(rec.infoBytes, rec.infoHash) : null
     const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, rec.magnet, rec.paused, rec.role === 'seeding')
