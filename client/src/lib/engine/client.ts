@@ -263,10 +263,15 @@ export class TabswarmClient {
    * Unchecking every file pauses the torrent with a message; checking one again resumes it.
    */
   async setFileSelection(infoHash: string, selected: readonly unknown[]): Promise<void> {
-    const t = this.entries.get(infoHash)?.torrent
-    if (!t) throw new Error('No such torrent')
+    const e = this.entries.get(infoHash)
+    const t = e?.torrent
+    if (!e || !t) throw new Error('No such torrent')
     if (!selected.every((v): v is boolean => typeof v === 'boolean')) throw new Error('A file selection is a list of true/false')
+    const wasActive = t.isActive
     t.select(selected)
+    // Unchecking every file paused the torrent and dropped its peers; checking one again must
+    // look for peers now, not at the next regular announce (measured: 40 s later).
+    if (!wasActive && t.isActive) e.connector.start()
     await this.store.updateTorrent(infoHash, { selected: [...selected] })
   }
 
