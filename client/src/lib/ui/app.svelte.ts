@@ -74,7 +74,7 @@ export class AppState {
 
   async addFiles(files: readonly File[]): Promise<void> {
     if (files.length === 0) return
-    await this.run((c) => c.addFiles(files), { clearError: true })
+    await this.run(async (c) => void (await c.addFiles(files)), { clearError: true })
   }
 
   async addLink(text: string): Promise<boolean> {
