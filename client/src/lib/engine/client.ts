@@ -247,9 +247,15 @@ export class TabswarmClient {
     await saveFile(this.store, info, fileIndex)
   }
 
+  /** Counters last written per torrent: a tab seeding 100 idle torrents writes nothing. */
+  private readonly persisted = new Map<string, string>()
+
   private async persistCounters(): Promise<void> {
     for (const { torrent } of this.entries.values()) {
       if (!torrent.isActive) continue
+      const key = `${torrent.totalUploaded}/${torrent.totalDownloaded}`
+      if (this.persisted.get(torrent.infoHash) === key) continue
+      this.persisted.set(torrent.infoHash, key)
       await this.store.updateTorrent(torrent.infoHash, { uploaded: torrent.totalUploaded, downloaded: torrent.totalDownloaded }).catch(() => undefined)
     }
   }

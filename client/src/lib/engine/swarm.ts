@@ -1,13 +1,13 @@
 // Finding peers for one torrent: announce to each of its WebSocket trackers, send WebRTC offers
 // when the tab's connection budget grants them, answer the offers the trackers relay to us, and
 // hand every opened data channel to the torrent. Offers nobody answers expire and are torn down.
-//
 // Each announce round goes out without offers; its answer says how many seeders and leechers
 // the swarm has, and only then do we ask the budget for offers, as many as there are peers to
 // reach: a seeder offers only to leechers (none when the swarm has none: leechers offer to
 // seeders), and an offer the tracker could not relay to anyone would only hold a connection.
 import { binaryStringToHex, bytesToHex, hexToBinaryString } from '../../../../shared/binary'
 import { Kind, randomBinaryId } from '../../../../shared/tracker-protocol'
+import type { OutgoingOffer } from '../../../../shared/tracker-protocol'
 import { acceptSignal, createSignaller } from './rtc'
 import type { PeerChannel, Signaller } from './rtc'
 import type { ConnectionBudget, Lease, OfferSeeker } from './connection-budget'
@@ -170,7 +170,7 @@ export class SwarmConnector {
     this.schedule(socket)
   }
 
-  private sendAnnounce(socket: TrackerSocket, offers: { offer_id: string; offer: { type: 'offer'; sdp: string } }[], event: 'started' | 'completed' | 'update'): void {
+  private sendAnnounce(socket: TrackerSocket, offers: OutgoingOffer[], event: 'started' | 'completed' | 'update'): void {
     socket.send({
       kind: Kind.Announce,
       action: 'announce',
@@ -186,6 +186,7 @@ export class SwarmConnector {
 
   /** The budget granted offer slots: create the offers now (not before) and announce them. */
   private async sendOffers(socket: TrackerSocket, leases: Lease[]): Promise<void> {
+    if (this.stopped || !socket.connected) return leases.forEach((l) => l.release())
     const offers = await this.makeOffers(socket, leases)
     if (offers.length === 0) return
     if (this.stopped || !socket.connected) {
@@ -195,19 +196,11 @@ export class SwarmConnector {
     this.sendAnnounce(socket, offers, 'update')
   }
 
-  private async makeOffers(socket: TrackerSocket, leases: Lease[]): Promise<{ offer_id: string; offer: { type: 'offer'; sdp: string } }[]> {
-    let ice: RTCIceServer[]
-    try {
-      ice = await this.iceServers()
-    } catch {
-      ice = []
-    }
+  private async makeOffers(socket: TrackerSocket, leases: Lease[]): Promise<OutgoingOffer[]> {
+    const ice = await this.iceServers() // never rejects: host candidates only when it fails
     const made = await Promise.all(
       leases.map(async (lease) => {
-        if (this.stopped) {
-          lease.release()
-          return null
-        }
+        if (this.stopped) return (lease.release(), null)
         const signaller = createSignaller(true, ice)
         lease.evict = () => signaller.destroy()
         try {
