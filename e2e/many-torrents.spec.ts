@@ -1,7 +1,7 @@
 // A heavy tab: one tab seeding 100 small torrents must not hoard WebRTC connections (Chromium
 // refuses a page its 501st), yet a newcomer still downloads any of them at once. Live
 // connections are counted in the page by a WeakRef wrapper around RTCPeerConnection.
-import { expect, openMagnet, readShareLink, saveAndHash, startTracker, test, torrentOf, waitForState, type StartedTracker } from './fixtures'
+import { expect, openMagnet, readShareLink, saveAndHash, startTracker, test, torrentOf, waitForState, type Page } from './fixtures'
 import { countedTab, peerConnections, shareGenerated, silentLeecher, watchPeerConnections } from './many-torrents-helpers'
 
 const TORRENTS = 100
@@ -11,10 +11,12 @@ test(`a tab seeding ${TORRENTS} torrents holds at most ${MAX_LIVE} connections a
   test.setTimeout(180_000)
   // A short announce interval, so the seeder's next announce round (when it learns of leechers)
   // comes within seconds, as it would within two minutes in production.
-  let tracker: StartedTracker | null = await startTracker({ announceInterval: 10 })
+  const tracker = await startTracker({ announceInterval: 10 })
   const leecher: { close(): void }[] = []
+  const tabs: Page[] = []
   try {
     const seeder = await countedTab(browser, tracker.baseURL)
+    tabs.push(seeder)
     const t0 = Date.now()
     const { files, byName } = await shareGenerated(seeder, TORRENTS, (k) => 20_000 + k * 97, 120_000)
     console.log(`${TORRENTS} torrents seeding after ${((Date.now() - t0) / 1000).toFixed(1)} s`)
@@ -39,6 +41,7 @@ test(`a tab seeding ${TORRENTS} torrents holds at most ${MAX_LIVE} connections a
 
     // A newcomer downloads three of the torrents, one after another, while that goes on.
     const newcomer = await countedTab(browser, tracker.baseURL)
+    tabs.push(newcomer)
     for (const f of [files[3]!, files[50]!, files[97]!]) {
       const infohash = byName.get(f.name)!
       const magnet = await readShareLink(torrentOf(seeder, infohash))
@@ -55,7 +58,7 @@ test(`a tab seeding ${TORRENTS} torrents holds at most ${MAX_LIVE} connections a
     expect(max.live, `live connections of the ${TORRENTS}-torrent tab at any time`).toBeLessThanOrEqual(MAX_LIVE)
   } finally {
     for (const l of leecher) l.close()
-    await tracker?.handle.close()
-    tracker = null
+    await Promise.allSettled(tabs.map((t) => t.context().close()))
+    await tracker.handle.close()
   }
 })
