@@ -9,6 +9,7 @@ import { saveFile, saveFileAs } from '../files/save'
 import { HashPool } from '../hashing/pool'
 import type { TorrentRecord } from '../storage/db'
 import { PieceStore } from '../storage/piece-store'
+import { ConnectionBudget } from './connection-budget'
 import { iceServers } from './ice'
 import { TokenBucket } from './rate'
 import { Settings } from './settings'
@@ -38,6 +39,8 @@ export class TabswarmClient {
   readonly importing = new Map<number, Importing>()
   readonly peerId = randomPeerId()
   private readonly trackers = new TrackerPool()
+  /** Every torrent's WebRTC connections come out of this one budget (see connection-budget.ts). */
+  readonly connections = new ConnectionBudget()
   private readonly limits = { up: new TokenBucket(), down: new TokenBucket() }
   private nextImport = 1
   private persistTimer: ReturnType<typeof setInterval> | null = null
@@ -207,11 +210,18 @@ export class TabswarmClient {
           status.swarm = c
           this.onChange()
         },
+        seeding: () => torrent.state === 'seeding',
+        activity: (id) => {
+          const p = torrent.peers.get(id)
+          if (!p) return 0
+          return p.up.rate() + p.down.rate() + (p.amInterested || p.peerInterested ? 1 : 0)
+        },
       },
       trackers,
       this.trackers,
       this.peerId,
       iceServers,
+      this.connections,
     )
     const entry: Entry = {
       torrent,
@@ -286,9 +296,15 @@ export class TabswarmClient {
     await saveFile(this.store, info, fileIndex)
   }
 
+  /** Counters last written per torrent: a tab seeding 100 idle torrents writes nothing. */
+  private readonly persisted = new Map<string, string>()
+
   private async persistCounters(): Promise<void> {
     for (const { torrent } of this.entries.values()) {
       if (!torrent.isActive) continue
+      const key = `${torrent.totalUploaded}/${torrent.totalDownloaded}`
+      if (this.persisted.get(torrent.infoHash) === key) continue
+      this.persisted.set(torrent.infoHash, key)
       await this.store.updateTorrent(torrent.infoHash, { uploaded: torrent.totalUploaded, downloaded: torrent.totalDownloaded }).catch(() => undefined)
     }
   }
