@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { readFile, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { choosePieceLength } from '../shared/pieces'
+import { buildInfo } from '../shared/torrent'
 import { byTestId, expect, type BrowserContext, type Page } from './fixtures'
 
 /** Printed by pieceBatchHook once a held batch has issued its piece writes. */
@@ -11,21 +12,20 @@ export const BATCH_HELD = 'e2e: piece batch held open'
 
 /**
  * Installed before the app loads (context.addInitScript). Once armed by
- * `window.__e2eHoldNextBatch = true`, the next read-write transaction over the `torrents` and
+ * `window.__e2eHoldNextBatch = n`, the n-th next read-write transaction over the `torrents` and
  * `pieces` stores (the engine's batched piece commit) is kept from committing by a chain of
  * reads, and BATCH_HELD is logged when its first piece is written. A kill after that message
  * lands, for certain, while the batch's pieces and bitfield are written but not committed.
  * The app itself runs unchanged.
  */
 export function pieceBatchHook(): void {
-  const w = window as unknown as { __e2eHoldNextBatch?: boolean }
+  const w = window as unknown as { __e2eHoldNextBatch?: number }
   const held = new WeakSet<IDBTransaction>()
   const transaction = IDBDatabase.prototype.transaction
   IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
     const tx = transaction.apply(this, args)
     const names = typeof args[0] === 'string' ? [args[0]] : [...args[0]]
-    if (w.__e2eHoldNextBatch && args[1] === 'readwrite' && names.includes('pieces') && names.includes('torrents')) {
-      w.__e2eHoldNextBatch = false
+    if (w.__e2eHoldNextBatch && args[1] === 'readwrite' && names.includes('pieces') && names.includes('torrents') && --w.__e2eHoldNextBatch === 0) {
       held.add(tx)
       const torrents = tx.objectStore('torrents')
       const started = Date.now()
@@ -48,13 +48,25 @@ export function pieceBatchHook(): void {
   }
 }
 
-/** Arm pieceBatchHook in `page` and wait until a batch is held open mid-write. */
-export async function holdNextBatch(page: Page): Promise<void> {
+/**
+ * Arm pieceBatchHook in `page` to hold the `nth` next batch; `whileArmed` then runs (e.g. starts
+ * the writes). Resolves once that batch is held open mid-write.
+ */
+export async function holdBatch(page: Page, nth = 1, whileArmed?: () => Promise<void>): Promise<void> {
   const message = page.waitForEvent('console', { predicate: (m) => m.text() === BATCH_HELD, timeout: 60_000 })
-  await page.evaluate(() => {
-    ;(window as unknown as { __e2eHoldNextBatch?: boolean }).__e2eHoldNextBatch = true
-  })
+  await page.evaluate((n) => {
+    ;(window as unknown as { __e2eHoldNextBatch?: number }).__e2eHoldNextBatch = n
+  }, nth)
+  await whileArmed?.()
   await message
+}
+
+/** Crash the renderer of `page` (CDP Page.crash) and wait until Playwright sees it gone. */
+export async function crashTab(context: BrowserContext, page: Page): Promise<void> {
+  const crashed = page.waitForEvent('crash')
+  const cdp = await context.newCDPSession(page)
+  void cdp.send('Page.crash').catch(() => {}) // never answered: the renderer is gone
+  await crashed
 }
 
 export interface StoredTorrent {
@@ -119,6 +131,13 @@ export async function expectedPieceHashes(file: string): Promise<string[]> {
   const out: string[] = []
   for (let at = 0; at < bytes.length; at += len) out.push(createHash('sha1').update(bytes.subarray(at, at + len)).digest('hex'))
   return out
+}
+
+/** The info hash Tabswarm gives a single dropped file (a standard BEP 3 single-file info dict). */
+export async function singleFileInfohash(file: { name: string; size: number }, pieceHashes: string[]): Promise<string> {
+  const hashes = Buffer.from(pieceHashes.join(''), 'hex')
+  const info = await buildInfo({ name: file.name, files: [{ path: file.name, length: file.size }], pieceLength: choosePieceLength(file.size), pieceHashes: hashes })
+  return info.infoHash
 }
 
 /**

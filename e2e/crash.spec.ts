@@ -3,10 +3,10 @@
 // then carry on; the file's bytes are compared at the end.
 import { choosePieceLength } from '../shared/pieces'
 import {
-  expect, expectComplete, makeRandomFile, openMagnet, saveAndHash, shareFiles, test, torrentOf, waitForState,
+  byTestId, expect, expectComplete, makeRandomFile, openMagnet, saveAndHash, shareFiles, test, torrentOf, waitForState,
 } from './fixtures'
 import {
-  appReady, browserPid, expectConsistent, expectedPieceHashes, holdNextBatch, killHard, pieceBatchHook, readStoredTorrent,
+  appReady, browserPid, crashTab, expectConsistent, expectedPieceHashes, holdBatch, killHard, pieceBatchHook, readStoredTorrent, singleFileInfohash,
 } from './crash-helpers'
 import { attr, setUploadLimit } from './swarm-helpers'
 
@@ -26,12 +26,9 @@ test('a tab that crashes while a batch of pieces is being written comes back int
   await appReady(leecher.page)
   await openMagnet(leecher.page, magnet)
   await expect(torrentOf(leecher.page, infohash)).toHaveAttribute('data-progress', /^0\.[2-9]/, { timeout: 60_000 })
-  await holdNextBatch(leecher.page)
+  await holdBatch(leecher.page)
   // The renderer dies with the batch's pieces and bitfield written into an uncommitted transaction.
-  const crashed = leecher.page.waitForEvent('crash')
-  const cdp = await leecher.context.newCDPSession(leecher.page)
-  void cdp.send('Page.crash').catch(() => {}) // never answered: the renderer is gone
-  await crashed
+  await crashTab(leecher.context, leecher.page)
 
   // Nothing arrives while we look: the seeder sends 1 KiB/s to the tab that comes back.
   await setUploadLimit(seeder.page, 1)
@@ -54,6 +51,34 @@ test('a tab that crashes while a batch of pieces is being written comes back int
   expect(await saveAndHash(again, infohash, file.name)).toBe(file.sha256)
 })
 
+test('a tab that crashes while storing a file it shares comes back with the stored part and completes it from a peer', async ({ peer, tmpDir, baseURL }) => {
+  test.setTimeout(150_000)
+  const file = await makeRandomFile(tmpDir, 'import-crash.bin', 8 * MiB + 9)
+  const expected = await expectedPieceHashes(file.path)
+  const sharer = await peer('sharer')
+  await sharer.context.addInitScript(pieceBatchHook)
+  await sharer.page.reload()
+  await appReady(sharer.page)
+  // Two batches of the import commit, the third is held open; then the tab crashes.
+  await holdBatch(sharer.page, 3, () => sharer.page.locator(byTestId('file-input')).setInputFiles([file.path]))
+  await crashTab(sharer.context, sharer.page)
+  const infohash = await singleFileInfohash(file, expected)
+  const stored = expectConsistent(await readStoredTorrent(sharer.context, baseURL!, infohash), expected)
+  expect(stored).toBeGreaterThan(0)
+
+  const again = await sharer.context.newPage()
+  await again.goto(baseURL!)
+  await appReady(again)
+  const row = torrentOf(again, infohash)
+  await expect(row, 'the half-stored torrent is back').toHaveCount(1, { timeout: 30_000 })
+  expect(await attr(again, infohash, 'data-progress')).toBeCloseTo(stored / expected.length, 6)
+  // Another tab shares the same file: the restored torrent fetches what it lacks from it.
+  const other = await peer('other sharer')
+  await shareFiles(other.page, [file.path])
+  await waitForState(again, infohash, 'seeding', 120_000)
+  expect(await saveAndHash(again, infohash, file.name)).toBe(file.sha256)
+})
+
 test('a downloading browser killed with SIGKILL mid-write comes back from its profile intact and resumes', async ({ peer, persistentPeer, tmpDir, baseURL }, testInfo) => {
   test.setTimeout(180_000)
   const file = await makeRandomFile(tmpDir, 'kill-leecher.bin', 8 * MiB + 17)
@@ -69,7 +94,7 @@ test('a downloading browser killed with SIGKILL mid-write comes back from its pr
   await appReady(first.page)
   await openMagnet(first.page, magnet)
   await expect(torrentOf(first.page, infohash)).toHaveAttribute('data-progress', /^0\.[2-9]/, { timeout: 60_000 })
-  await holdNextBatch(first.page)
+  await holdBatch(first.page)
   await killHard(await browserPid(profile))
   await setUploadLimit(seeder.page, 1)
 
