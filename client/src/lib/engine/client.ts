@@ -151,7 +151,15 @@ export class TabswarmClient {
 
   private async restore(rec: TorrentRecord): Promise<void> {
     const info = rec.infoBytes ? await parseInfo(rec.infoBytes, rec.infoHash) : null
-    const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, rec.magnet, rec.paused, rec.role === 'seeding', rec.selected ?? null)
+    // A tab that crashed while sharing files left a record without a magnet (addFiles writes it
+    // after the last piece): rebuild it, or the stored pieces would never come back (found by
+    // e2e/crash.spec.ts).
+    let magnet = rec.magnet
+    if (!magnet && info) {
+      magnet = this.magnetFor(info, [this.defaultTracker])
+      await this.store.updateTorrent(rec.infoHash, { magnet })
+    }
+    const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, magnet, rec.paused, rec.role === 'seeding', rec.selected ?? null)
     e.torrent.previousUploaded = rec.uploaded
     e.torrent.previousDownloaded = rec.downloaded
   }
