@@ -2,12 +2,18 @@
 // peers or rates here; those belong to the running tab.
 import { Bitfield } from '../../../../shared/pieces'
 import type { RemoteTorrent } from '../engine/remote'
+import { filesComplete } from './file-progress'
 import type { TorrentView } from './snapshot'
 
 export function remoteSnapshot({ record, info }: RemoteTorrent): TorrentView {
   const count = info?.pieceCount ?? 0
   const seeding = record.role === 'seeding'
-  const have = seeding ? count : record.bitfield && count > 0 ? Bitfield.fromBytes(record.bitfield, count).count() : 0
+  let bits: Bitfield | null = null
+  if (count > 0) {
+    bits = seeding || !record.bitfield ? new Bitfield(count) : Bitfield.fromBytes(record.bitfield, count)
+    if (seeding) for (let i = 0; i < count; i++) bits.set(i)
+  }
+  const have = bits?.count() ?? 0
   return {
     infoHash: record.infoHash,
     name: info?.name ?? record.name,
@@ -28,6 +34,7 @@ export function remoteSnapshot({ record, info }: RemoteTorrent): TorrentView {
     banned: 0,
     error: null,
     swarm: null,
+    filesDone: filesComplete(info, bits),
     selected: record.selected ? [...record.selected] : (info?.files.map(() => true) ?? []),
     elsewhere: true,
   }
