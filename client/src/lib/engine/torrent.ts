@@ -359,6 +359,11 @@ export class Torrent {
     return this.info ? availability(this.info.pieceCount, this.peers.values()) : 0
   }
 
+  /** Pieces being fetched now (first block asked, not yet verified): the piece map's "in flight". */
+  get inFlight(): number[] {
+    return this.downloader ? [...this.downloader.active.keys()] : []
+  }
+
   get progress(): number {
     if (!this.info || !this.have) return 0
     return this.have.count() / this.info.pieceCount
