@@ -80,7 +80,14 @@ export function destroyAll(): void {
   for (const n of live.splice(0)) n.torrent.destroy()
 }
 
-export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: Uint8Array | null, store = new MemoryStore()): Node {
+export interface NodeOptions {
+  /** Download limit in bytes per second (0 = none). */
+  downLimit?: number
+  /** File selection, one boolean per file. */
+  selection?: boolean[]
+}
+
+export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: Uint8Array | null, store = new MemoryStore(), opts: NodeOptions = {}): Node {
   let done!: () => void
   const completed = new Promise<void>((r) => (done = r))
   const peerId = randomPeerId()
@@ -88,16 +95,22 @@ export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: U
     store: store as unknown as PieceStore,
     pool: pool as unknown as HashPool,
     peerId,
-    limits: { up: new TokenBucket(), down: new TokenBucket() },
+    limits: { up: new TokenBucket(), down: downBucket(opts.downLimit ?? 0) },
     onChange: () => undefined,
     persistInfo: async () => undefined,
     completed: () => done(),
   }
-  const torrent = new Torrent(infoHash, 'x', info, bitfield, deps)
+  const torrent = new Torrent(infoHash, 'x', info, bitfield, deps, opts.selection ?? null)
   torrent.start()
   const node = { torrent, store, peerId, completed }
   live.push(node)
   return node
+}
+
+function downBucket(bytesPerSecond: number): TokenBucket {
+  const b = new TokenBucket()
+  b.setLimit(bytesPerSecond)
+  return b
 }
 
 export function connect(a: Node, b: Node, latencyMs = 0): [FakeChannel, FakeChannel] {
@@ -109,7 +122,7 @@ export function connect(a: Node, b: Node, latencyMs = 0): [FakeChannel, FakeChan
 }
 
 /** A random file split into pieces, its info, and a seeder store holding every piece. */
-export async function makeTorrent(size: number, pieceLength = choosePieceLength(size)) {
+export async function makeTorrent(size: number, pieceLength = choosePieceLength(size), fileSizes: number[] = [size]) {
   const bytes = new Uint8Array(size)
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)))
   const count = pieceCountFor(size, pieceLength)
@@ -121,7 +134,8 @@ export async function makeTorrent(size: number, pieceLength = choosePieceLength(
     pieces.push(piece)
     hashes.set(await sha1(piece), i * 20)
   }
-  const info = await buildInfo({ name: 'random.bin', files: [{ path: 'random.bin', length: size }], pieceLength, pieceHashes: hashes })
+  const files = fileSizes.length === 1 ? [{ path: 'random.bin', length: size }] : fileSizes.map((length, i) => ({ path: `random/f${i}.bin`, length }))
+  const info = await buildInfo({ name: fileSizes.length === 1 ? 'random.bin' : 'random', files, pieceLength, pieceHashes: hashes })
   for (let i = 0; i < count; i++) store.pieces.set(`${info.infoHash}:${i}`, pieces[i]!.slice())
   const full = new Uint8Array(Math.ceil(count / 8)).fill(0xff)
   const spare = full.length * 8 - count

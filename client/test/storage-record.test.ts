@@ -86,3 +86,9 @@ describe('fileSlices', () => {
     assert.deepEqual(fileSlices({ offset: 20, length: 0 }, 10), [])
   })
 })
+
+it('decodeTorrentRecord keeps a file selection and refuses a malformed one', () => {
+  const base = { infoHash: 'ab'.repeat(20), name: 'x', magnet: '', infoBytes: null, role: 'downloading', paused: false, bitfield: null, uploaded: 0, downloaded: 0, addedAt: 1 }
+  assert.deepEqual(decodeTorrentRecord({ ...base, selected: [true, false] }).selected, [true, false])
+  assert.throws(() => decodeTorrentRecord({ ...base, selected: [1, 0] }), /selected/)
+})

@@ -13,6 +13,8 @@ export class ActivePiece {
   private readonly state: Uint8Array
   private readonly askedOf = new Map<number, Set<string>>()
   received = 0
+  /** When the first block was asked for (performance.now()): a deadline piece can be late. */
+  readonly startedAt = performance.now()
   /** Peers whose blocks are in this piece: penalised together if the hash fails. */
   readonly contributors = new Set<string>()
 
@@ -29,12 +31,16 @@ export class ActivePiece {
     return blockLengthAt(this.length, block)
   }
 
-  /** Next block to ask this peer for; in endgame also blocks already asked of others. */
-  nextBlock(peer: string, endgame: boolean): number {
+  /**
+   * Next block to ask this peer for; in endgame also blocks already asked of others, but of at
+   * most `maxAsks` peers in all.
+   */
+  nextBlock(peer: string, endgame: boolean, maxAsks = Infinity): number {
     for (let b = 0; b < this.blockCount; b++) if (this.state[b] === MISSING) return b
     if (!endgame) return -1
     for (let b = 0; b < this.blockCount; b++) {
-      if (this.state[b] === REQUESTED && !this.askedOf.get(b)?.has(peer)) return b
+      const asked = this.askedOf.get(b)
+      if (this.state[b] === REQUESTED && !asked?.has(peer) && (asked?.size ?? 0) < maxAsks) return b
     }
     return -1
   }

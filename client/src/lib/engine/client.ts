@@ -125,7 +125,7 @@ export class TabswarmClient {
 
   private async restore(rec: TorrentRecord): Promise<void> {
     const info = rec.infoBytes ? await parseInfo(rec.infoBytes, rec.infoHash) : null
-    const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, rec.magnet, rec.paused, rec.role === 'seeding')
+    const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, rec.magnet, rec.paused, rec.role === 'seeding', rec.selected ?? null)
     e.torrent.previousUploaded = rec.uploaded
     e.torrent.previousDownloaded = rec.downloaded
   }
@@ -134,7 +134,16 @@ export class TabswarmClient {
     return formatMagnet({ infoHash: info.infoHash, name: info.name, length: info.length, trackers })
   }
 
-  private open(infoHash: string, name: string, info: TorrentInfo | null, bits: Uint8Array | null, magnet: string, paused: boolean, complete: boolean): Entry {
+  private open(
+    infoHash: string,
+    name: string,
+    info: TorrentInfo | null,
+    bits: Uint8Array | null,
+    magnet: string,
+    paused: boolean,
+    complete: boolean,
+    selection: readonly boolean[] | null = null,
+  ): Entry {
     // A seeding torrent's bitfield is full by definition; a zero-length array stands for "all".
     let bitfield = bits
     if (info && complete && (!bits || bits.byteLength === 0)) bitfield = fullBitfield(info.pieceCount)
@@ -149,7 +158,7 @@ export class TabswarmClient {
         void this.store.updateTorrent(t.infoHash, { role: 'seeding' })
         this.entries.get(t.infoHash)?.connector.announce('completed')
       },
-    })
+    }, selection)
     const trackers = parseMagnet(magnet).trackers.filter((t) => /^wss?:\/\//i.test(t))
     const status = { trackerError: null as string | null, swarm: null as Entry['swarm'] }
     const connector = new SwarmConnector(
@@ -224,6 +233,18 @@ export class TabswarmClient {
     this.entries.delete(infoHash)
     this.onChange()
     await this.store.deleteTorrent(infoHash)
+  }
+
+  /**
+   * Choose which files of a torrent to download (true = download it) and remember the choice.
+   * Unchecking every file pauses the torrent with a message; checking one again resumes it.
+   */
+  async setFileSelection(infoHash: string, selected: readonly unknown[]): Promise<void> {
+    const t = this.entries.get(infoHash)?.torrent
+    if (!t) throw new Error('No such torrent')
+    if (!selected.every((v): v is boolean => typeof v === 'boolean')) throw new Error('A file selection is a list of true/false')
+    t.select(selected)
+    await this.store.updateTorrent(infoHash, { selected: [...selected] })
   }
 
   async save(infoHash: string, fileIndex: number): Promise<void> {

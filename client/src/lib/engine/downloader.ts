@@ -7,12 +7,14 @@ import { pieceHash } from '../../../../shared/torrent'
 import { ActivePiece } from './active-piece'
 import type { Peer } from './peer'
 import { PiecePicker } from './picker'
+import { DEADLINE, type PiecePriorities } from './priority'
 import type { TokenBucket } from './rate'
 
 export interface DownloaderHost {
   readonly info: TorrentInfo
   readonly have: Bitfield
   readonly downLimit: TokenBucket
+  readonly priorities: PiecePriorities
   peers(): Iterable<Peer>
   canDownload(): boolean
   verify(buffer: ArrayBuffer, expected: Uint8Array): Promise<{ ok: boolean; buffer: ArrayBuffer }>
@@ -25,6 +27,12 @@ export interface DownloaderHost {
 
 /** Budget for pieces held in memory while downloading (assembling + verifying + writing). */
 const MEMORY_BUDGET = 48 * 1024 * 1024
+/** Deadline pieces may start even when the budget is spent: a player waits on them. */
+const DEADLINE_EXTRA = 4
+/** Deadline pieces looked at per request: the ones nearest the playhead. */
+const DEADLINE_WINDOW = 8
+/** An urgent piece still incomplete after this long has its blocks asked of a second peer. */
+const LATE_MS = 1200
 
 export class Downloader {
   readonly picker: PiecePicker
@@ -38,12 +46,14 @@ export class Downloader {
   failedPieces = 0
 
   constructor(private readonly host: DownloaderHost) {
-    this.picker = new PiecePicker(host.info.pieceCount)
+    this.picker = new PiecePicker(host.info.pieceCount, host.priorities)
     this.maxActive = Math.max(4, Math.min(64, Math.floor(MEMORY_BUDGET / host.info.pieceLength)))
   }
 
   get endgame(): boolean {
-    const missing = this.host.info.pieceCount - this.host.have.count() - this.finishing.size
+    const { have, priorities } = this.host
+    let missing = -this.finishing.size
+    for (let i = 0; i < this.host.info.pieceCount; i++) if (!have.has(i) && priorities.wanted(i)) missing++
     if (missing > this.active.size) return false
     for (const p of this.active.values()) if (p.hasUnrequested()) return false
     return true
@@ -53,8 +63,8 @@ export class Downloader {
   wants(peer: Peer): boolean {
     const bits = peer.bits
     if (!bits) return false
-    const have = this.host.have
-    for (let i = 0; i < this.host.info.pieceCount; i++) if (bits.has(i) && !have.has(i)) return true
+    const { have, priorities } = this.host
+    for (let i = 0; i < this.host.info.pieceCount; i++) if (bits.has(i) && !have.has(i) && priorities.wanted(i)) return true
     return false
   }
 
@@ -82,6 +92,10 @@ export class Downloader {
 
   private nextBlock(peer: Peer, endgame: boolean): { piece: ActivePiece; block: number } | null {
     const bits = peer.bits!
+    if (this.host.priorities.hasHolds) {
+      const urgent = this.deadlineBlock(peer)
+      if (urgent) return urgent
+    }
     for (const piece of this.active.values()) {
       if (!bits.has(piece.index)) continue
       const block = piece.nextBlock(peer.id, false)
@@ -99,6 +113,35 @@ export class Downloader {
     for (const piece of this.active.values()) {
       if (!bits.has(piece.index)) continue
       const block = piece.nextBlock(peer.id, true)
+      if (block >= 0) return { piece, block }
+    }
+    return null
+  }
+
+  /**
+   * The next block of the deadline pieces nearest the playhead, in byte order, starting them
+   * past the memory budget if need be. The first missing one is urgent: once it is late its
+   * blocks are asked of a second peer too (the first answer wins, the other is cancelled).
+   */
+  private deadlineBlock(peer: Peer): { piece: ActivePiece; block: number } | null {
+    const { have, priorities } = this.host
+    const bits = peer.bits!
+    let looked = 0
+    let urgent = true
+    for (const i of priorities.ordered(DEADLINE)) {
+      if (have.has(i) || this.finishing.has(i)) continue
+      if (++looked > DEADLINE_WINDOW) break
+      const first = urgent
+      urgent = false
+      if (!bits.has(i)) continue
+      let piece = this.active.get(i)
+      if (!piece) {
+        if (this.active.size >= this.maxActive + DEADLINE_EXTRA) continue
+        piece = new ActivePiece(i, pieceLengthAt(this.host.info.length, this.host.info.pieceLength, i))
+        this.active.set(i, piece)
+      }
+      let block = piece.nextBlock(peer.id, false)
+      if (block < 0 && first && performance.now() - piece.startedAt > LATE_MS) block = piece.nextBlock(peer.id, true, 2)
       if (block >= 0) return { piece, block }
     }
     return null

@@ -10,6 +10,8 @@ import { Downloader } from './downloader'
 import { MetadataExchange, UT_METADATA_ID } from './metadata'
 import { Peer } from './peer'
 import { ensurePeerBits, onBitfield, onHave, type PeerPiecesHost } from './peer-pieces'
+import { PieceWaiters } from './piece-waiters'
+import { PiecePriorities, SKIP, type HoldLevel } from './priority'
 import type { PeerChannel } from './rtc'
 import { BAN_STRIKES, Strikes } from './strikes'
 import { availability, downloadRate, uploadRate } from './torrent-stats'
@@ -38,6 +40,11 @@ export class Torrent {
   previousUploaded = 0
   previousDownloaded = 0
   private downloader: Downloader | null = null
+  /** Piece priorities (file selection, streaming holds); null until the metadata is known. */
+  priorities: PiecePriorities | null = null
+  private readonly waiters = new PieceWaiters()
+  /** While holds exist, re-fill now and then: a late deadline piece gets a second peer. */
+  private holdTimer: ReturnType<typeof setInterval> | null = null
   private readonly uploader: Uploader
   private readonly metadata: MetadataExchange
   private readonly choker: Choker
@@ -55,11 +62,13 @@ export class Torrent {
     info: TorrentInfo | null,
     bitfield: Uint8Array | null,
     private readonly deps: TorrentDeps,
+    /** The remembered file selection (null: every file). */
+    selection: readonly boolean[] | null = null,
   ) {
     this.info = info
     this.peerIdHex = bytesToHex(deps.peerId)
     this.state = info ? 'downloading' : 'metadata'
-    if (info) this.setInfo(info, bitfield)
+    if (info) this.setInfo(info, bitfield, selection)
     this.uploader = new Uploader({
       hasPiece: (i) => !!this.have?.has(i) || this.servable.has(i),
       blocksPerPiece: () => (this.info ? Math.ceil(this.info.pieceLength / BLOCK_SIZE) : 1),
@@ -93,14 +102,19 @@ export class Torrent {
     })
   }
 
-  private setInfo(info: TorrentInfo, bitfield: Uint8Array | null): void {
+  private setInfo(info: TorrentInfo, bitfield: Uint8Array | null, selection: readonly boolean[] | null = null): void {
     this.info = info
     this.name = info.name
     this.have = bitfield ? Bitfield.fromBytes(bitfield, info.pieceCount) : new Bitfield(info.pieceCount)
-    this.state = this.have.isComplete() ? 'seeding' : 'downloading'
+    // A stored selection that no longer fits the file list is ignored rather than trusted.
+    const priorities = new PiecePriorities(info, selection?.length === info.files.length ? selection : null)
+    this.priorities = priorities
+    this.state = this.complete ? 'seeding' : 'downloading'
+    if (priorities.noneSelected) this.pauseUnselected()
     this.downloader = new Downloader({
       info,
       have: this.have,
+      priorities,
       downLimit: this.deps.limits.down,
       peers: () => this.peers.values(),
       canDownload: () => this.state === 'downloading',
@@ -110,6 +124,75 @@ export class Torrent {
       pieceFailed: (i, who) => this.onPieceFailed(i, who),
       storageFailed: (err) => this.fail(err, true),
     })
+  }
+
+  /** Every wanted piece (of the chosen files, and under any hold) is verified and stored. */
+  get complete(): boolean {
+    const { have, priorities, info } = this
+    if (!have || !priorities || !info) return false
+    if (priorities.allSelected && !priorities.hasHolds) return have.isComplete()
+    for (let i = 0; i < info.pieceCount; i++) if (!have.has(i) && priorities.level(i) !== SKIP) return false
+    return true
+  }
+
+  /**
+   * Choose which files to download (one boolean per file). Pieces only of unchosen files are not
+   * requested; with none chosen the torrent pauses and says why; choosing one again resumes.
+   */
+  select(selection: readonly boolean[]): void {
+    const priorities = this.priorities
+    if (!priorities) throw new Error('The file list is not known yet: wait for the metadata')
+    const wasNone = priorities.noneSelected
+    priorities.select(selection)
+    if (priorities.noneSelected) return this.pauseUnselected()
+    if (wasNone && this.state === 'paused') this.resume()
+    this.recheck()
+  }
+
+  private pauseUnselected(): void {
+    this.pause()
+    this.error = 'Every file is unchecked, so there is nothing to download. Check a file to resume.'
+  }
+
+  /**
+   * Raise the pieces under torrent bytes [start, end) to `level` until the returned function is
+   * called: a player holds the range under its playhead at `deadline` and what follows at
+   * `readahead`. Works on a seeding torrent with unchosen files too (it downloads again).
+   */
+  prioritize(start: number, end: number, level: HoldLevel): () => void {
+    const priorities = this.priorities
+    if (!priorities) throw new Error('The file list is not known yet: wait for the metadata')
+    const release = priorities.hold(start, end, level)
+    this.recheck()
+    this.holdTimer ??= setInterval(() => {
+      if (!priorities.hasHolds) {
+        clearInterval(this.holdTimer!)
+        this.holdTimer = null
+      }
+      this.downloader?.fillAll()
+    }, 500)
+    return () => {
+      release()
+      this.recheck()
+    }
+  }
+
+  /** Resolves once piece `index` is verified and committed to IndexedDB. */
+  whenStored(index: number, signal?: AbortSignal): Promise<void> {
+    if (!this.info || index < 0 || index >= this.info.pieceCount || !Number.isInteger(index)) {
+      return Promise.reject(new RangeError(`no piece ${index} in this torrent`))
+    }
+    if (this.have?.has(index)) return Promise.resolve()
+    return this.waiters.wait(index, signal)
+  }
+
+  /** After the wanted set changed: move between downloading and seeding, redo interest, refill. */
+  private recheck(): void {
+    if (this.state === 'downloading' && this.complete) this.state = 'seeding'
+    else if (this.state === 'seeding' && !this.complete) this.state = 'downloading'
+    for (const peer of this.peers.values()) this.updateInterest(peer)
+    this.downloader?.fillAll()
+    this.deps.onChange()
   }
 
   get isActive(): boolean {
@@ -261,12 +344,14 @@ export class Torrent {
   private onPieceDone(index: number): void {
     const have = this.have!
     have.set(index)
+    this.waiters.stored(index)
     for (const peer of this.peers.values()) if (peer.amInterested) this.updateInterest(peer)
-    if (have.isComplete()) {
+    if (this.state === 'downloading' && this.complete) {
       this.state = 'seeding'
       for (const peer of this.peers.values()) this.updateInterest(peer)
-      this.deps.completed(this)
     }
+    // "completed" (the tracker's event, the stored role) means the whole torrent, not a selection.
+    if (have.isComplete()) this.deps.completed(this)
     this.deps.onChange()
   }
 
@@ -322,8 +407,9 @@ export class Torrent {
 
   resume(): void {
     if (this.state !== 'paused' && this.state !== 'error') return
+    if (this.priorities?.noneSelected) return this.pauseUnselected()
     this.error = null
-    this.state = !this.info ? 'metadata' : this.have?.isComplete() ? 'seeding' : 'downloading'
+    this.state = !this.info ? 'metadata' : this.complete ? 'seeding' : 'downloading'
     this.deps.onChange()
   }
 
@@ -335,6 +421,9 @@ export class Torrent {
   destroy(): void {
     this.choker.stop()
     this.disconnectAll()
+    if (this.holdTimer) clearInterval(this.holdTimer)
+    this.holdTimer = null
+    this.waiters.rejectAll(new Error('The torrent was removed'))
   }
 
   /** Stats for the UI and the tracker. */
@@ -364,8 +453,18 @@ export class Torrent {
     return this.downloader ? [...this.downloader.active.keys()] : []
   }
 
+  /** Verified fraction of the chosen files' pieces (of all pieces when every file is chosen). */
   get progress(): number {
-    if (!this.info || !this.have) return 0
-    return this.have.count() / this.info.pieceCount
+    const { info, have, priorities } = this
+    if (!info || !have || !priorities) return 0
+    if (priorities.allSelected) return have.count() / info.pieceCount
+    let wanted = 0
+    let got = 0
+    for (let i = 0; i < info.pieceCount; i++) {
+      if (!priorities.selectedPiece(i)) continue
+      wanted++
+      if (have.has(i)) got++
+    }
+    return wanted === 0 ? 0 : got / wanted
   }
 }

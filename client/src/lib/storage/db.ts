@@ -24,6 +24,8 @@ export interface TorrentRecord {
   downloaded: number
   /** Milliseconds since the epoch. */
   addedAt: number
+  /** Which files to download, one per file; absent or null: all (records before file selection). */
+  selected?: boolean[] | null
 }
 
 /** Key of a verified piece: pieces of one torrent sort together, so a range deletes them. */
@@ -135,5 +137,8 @@ export function decodeTorrentRecord(raw: unknown): TorrentRecord {
     uploaded: num('uploaded'),
     downloaded: num('downloaded'),
     addedAt: num('addedAt'),
+    ...(r.selected === undefined || r.selected === null
+      ? {}
+      : { selected: Array.isArray(r.selected) && r.selected.every((v) => typeof v === 'boolean') ? [...(r.selected as boolean[])] : bad('selected', 'an array of booleans or null') }),
   }
 }

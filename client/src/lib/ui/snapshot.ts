@@ -19,6 +19,8 @@ export interface TorrentView {
   peers: PeerView[]
   magnet: string
   files: { path: string; length: number }[]
+  /** One per file: true = chosen for download. */
+  selected: boolean[]
   length: number | null
   downRate: number
   upRate: number
@@ -52,6 +54,7 @@ export function snapshot(e: Entry): TorrentView {
       .map((p) => ({ id: p.id, name: p.name, downRate: p.down.rate(), upRate: p.up.rate(), downloaded: p.downloaded, uploaded: p.uploaded })),
     magnet: e.magnet,
     files: t.info?.files.map((f) => ({ path: f.path, length: f.length })) ?? [],
+    selected: [...(t.priorities?.selection ?? [])],
     length: t.info?.length ?? null,
     downRate,
     upRate: t.uploadRate,

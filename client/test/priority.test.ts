@@ -1,0 +1,117 @@
+// Piece priorities: file selection skips pieces, holds pull ranges forward, in the engine end to end.
+import { afterEach, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { assembled, connect, destroyAll, makeNode, makeTorrent } from './engine-harness'
+import { DEADLINE, NORMAL, PiecePriorities, READAHEAD, SKIP } from '../src/lib/engine/priority'
+import { PiecePicker } from '../src/lib/engine/picker'
+import { Bitfield } from '../../shared/pieces'
+
+afterEach(destroyAll)
+
+const PL = 16384
+
+test('a piece is skipped only when no chosen file touches it', async () => {
+  // Files of 2.5, 3 and 1.5 pieces: pieces 0-1 only file 0, 2 shared by 0 and 1, 3-4 only file 1, 5 shared by 1 and 2, 6 only file 2.
+  const { info } = await makeTorrent(7 * PL, PL, [2.5 * PL, 3 * PL, 1.5 * PL])
+  const p = new PiecePriorities(info, [true, false, true])
+  assert.deepEqual([...Array(info.pieceCount).keys()].map((i) => p.level(i)), [NORMAL, NORMAL, NORMAL, SKIP, SKIP, NORMAL, NORMAL])
+  assert.throws(() => p.select([true]), /one choice per file/)
+  p.select([false, false, false])
+  assert.ok(p.noneSelected)
+})
+
+test('holds raise a range until released, and the picker takes deadline pieces first in byte order', async () => {
+  const { info } = await makeTorrent(10 * PL, PL)
+  const p = new PiecePriorities(info)
+  const releaseAhead = p.hold(6 * PL, 9 * PL, 'readahead')
+  const release = p.hold(4 * PL + 5, 6 * PL, 'deadline')
+  assert.equal(p.level(3), NORMAL)
+  assert.equal(p.level(4), DEADLINE)
+  assert.equal(p.level(5), DEADLINE)
+  assert.equal(p.level(6), READAHEAD)
+  const picker = new PiecePicker(info.pieceCount, p)
+  const all = new Bitfield(info.pieceCount)
+  for (let i = 0; i < info.pieceCount; i++) all.set(i)
+  const have = new Bitfield(info.pieceCount)
+  const busy = new Set<number>()
+  const order: number[] = []
+  for (let k = 0; k < 5; k++) {
+    const i = picker.pick(all, have, (x) => busy.has(x))
+    busy.add(i)
+    order.push(i)
+  }
+  assert.deepEqual(order, [4, 5, 6, 7, 8])
+  release()
+  releaseAhead()
+  assert.equal(p.level(4), NORMAL)
+  assert.equal(p.hasHolds, false)
+})
+
+test('an unchosen file is not downloaded; the chosen ones complete and the torrent seeds', async () => {
+  const sizes = [3 * PL + 100, 12 * PL, 2 * PL + 7]
+  const total = sizes.reduce((a, b) => a + b)
+  const { bytes, info, store, full } = await makeTorrent(total, PL, sizes)
+  const seeder = makeNode(info.infoHash, info, full, store)
+  const leecher = makeNode(info.infoHash, info, null, undefined, { selection: [true, false, true] })
+  connect(seeder, leecher)
+  const deadline = Date.now() + 20_000
+  while (leecher.torrent.state !== 'seeding' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(leecher.torrent.state, 'seeding')
+  assert.equal(leecher.torrent.progress, 1)
+  // Pieces 4..14 lie only in the middle file: none of them was fetched.
+  for (let i = 0; i < info.pieceCount; i++) {
+    const onlyMiddle = i * PL >= sizes[0]! && (i + 1) * PL <= sizes[0]! + sizes[1]!
+    assert.equal(leecher.store.pieces.has(`${info.infoHash}:${i}`), !onlyMiddle, `piece ${i}`)
+  }
+  assert.ok(leecher.torrent.downloaded < total - sizes[1]! + 2 * PL, `downloaded ${leecher.torrent.downloaded}`)
+  // Choosing the middle file again resumes and completes the whole torrent.
+  leecher.torrent.select([true, true, true])
+  assert.equal(leecher.torrent.state, 'downloading')
+  await leecher.completed
+  assert.deepEqual(assembled(leecher.store, info), bytes)
+})
+
+test('unchecking every file pauses the torrent and says why; checking one resumes it', async () => {
+  const { info, store, full } = await makeTorrent(4 * PL, PL, [2 * PL, 2 * PL])
+  const seeder = makeNode(info.infoHash, info, full, store)
+  const leecher = makeNode(info.infoHash, info, null)
+  leecher.torrent.select([false, false])
+  assert.equal(leecher.torrent.state, 'paused')
+  assert.match(leecher.torrent.error ?? '', /unchecked/)
+  leecher.torrent.select([false, true])
+  assert.equal(leecher.torrent.state, 'downloading')
+  assert.equal(leecher.torrent.error, null)
+  connect(seeder, leecher)
+  await leecher.torrent.whenStored(3)
+  assert.ok(leecher.store.pieces.has(`${info.infoHash}:3`))
+})
+
+test('a deadline range at the end of a slow download arrives first', async () => {
+  const size = 64 * PL
+  const { bytes, info, store, full } = await makeTorrent(size, PL)
+  const seeder = makeNode(info.infoHash, info, full, store)
+  // 8 pieces per second: the whole file takes ~8 s, the last four pieces well under one.
+  const leecher = makeNode(info.infoHash, info, null, undefined, { downLimit: 8 * PL })
+  const release = leecher.torrent.prioritize(size - 4 * PL, size, 'deadline')
+  connect(seeder, leecher)
+  await Promise.all([60, 61, 62, 63].map((i) => leecher.torrent.whenStored(i)))
+  const have = leecher.torrent.have!.count()
+  assert.ok(have <= 12, `the deadline pieces came among the first (${have} pieces stored by then)`)
+  for (const i of [60, 61, 62, 63]) {
+    assert.deepEqual(leecher.store.pieces.get(`${info.infoHash}:${i}`), bytes.subarray(i * PL, (i + 1) * PL))
+  }
+  release()
+})
+
+test('waiting on a piece fails when the torrent is removed or the wait is aborted', async () => {
+  const { info } = await makeTorrent(4 * PL, PL)
+  const leecher = makeNode(info.infoHash, info, null)
+  const ac = new AbortController()
+  const aborted = leecher.torrent.whenStored(1, ac.signal)
+  ac.abort()
+  await assert.rejects(aborted)
+  const removed = leecher.torrent.whenStored(2)
+  leecher.torrent.destroy()
+  await assert.rejects(removed, /removed/)
+  await assert.rejects(leecher.torrent.whenStored(99), RangeError)
+})
