@@ -56,26 +56,29 @@ export function prepare(canvas: HTMLCanvasElement, width: number, height: number
   return ctx
 }
 
-export function drawPieces(ctx: CanvasRenderingContext2D, cells: PieceCells, cols: number, cell: number, p: Palette): void {
-  const gap = cell >= 6 ? 1 : 0
-  const size = cell - gap
+/** Cells `cellW` wide (fractional: edges rounded to whole pixels so they stay sharp) and `cellH` tall. */
+export function drawPieces(ctx: CanvasRenderingContext2D, cells: PieceCells, cols: number, cellW: number, cellH: number, p: Palette): void {
+  const gap = cellW >= 6 ? 1 : 0
   for (let c = 0; c < cells.held.length; c++) {
-    const x = (c % cols) * cell
-    const y = Math.floor(c / cols) * cell
+    const col = c % cols
+    const x = Math.round(col * cellW)
+    const w = Math.round((col + 1) * cellW) - x - gap
+    const y = Math.floor(c / cols) * cellH
+    const h = cellH - gap
     const held = cells.held[c]!
     ctx.fillStyle = p.missing
-    ctx.fillRect(x, y, size, size)
+    ctx.fillRect(x, y, w, h)
     if (held > 0) {
       // A partly held group is shaded by its fraction, never fully empty-looking.
       ctx.globalAlpha = held >= 1 ? 1 : 0.3 + 0.6 * held
       ctx.fillStyle = p.have
-      ctx.fillRect(x, y, size, size)
+      ctx.fillRect(x, y, w, h)
       ctx.globalAlpha = 1
     }
     if (cells.flight[c]) {
-      const inset = Math.max(1, Math.floor(size / 4))
+      const inset = Math.max(1, Math.floor(Math.min(w, h) / 4))
       ctx.fillStyle = p.flight
-      ctx.fillRect(x + inset, y + inset, size - 2 * inset, size - 2 * inset)
+      ctx.fillRect(x + inset, y + inset, w - 2 * inset, h - 2 * inset)
     }
   }
 }

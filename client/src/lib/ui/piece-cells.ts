@@ -36,8 +36,13 @@ export function groupPieces(pieceCount: number, have: Uint8Array | null, inFligh
   return { perCell, held, flight }
 }
 
-/** Grid for `cells` cells in a box `width` CSS px wide: squares of at least `minCell` px, rows as needed. */
-export function gridFor(width: number, minCell: number, maxRows: number): { cols: number; maxCells: number } {
-  const cols = Math.max(8, Math.floor(width / minCell))
-  return { cols, maxCells: cols * maxRows }
+/**
+ * Grid for a box `width` CSS px wide: columns of at least `minCell` px, at most `maxRows` rows of
+ * cells. A torrent with fewer pieces than columns gets one row of wider cells, so even a
+ * 5-piece torrent fills the width.
+ */
+export function gridFor(width: number, pieceCount: number, minCell: number, maxRows: number): { cols: number; maxCells: number } {
+  const fit = Math.max(8, Math.floor(width / minCell))
+  const cols = Math.max(1, Math.min(fit, pieceCount))
+  return { cols, maxCells: fit * maxRows }
 }
