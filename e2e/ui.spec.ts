@@ -12,7 +12,7 @@ import {
   waitForState,
 } from './fixtures'
 import { setUploadLimit } from './swarm-helpers'
-import { horizontalOverflow, keepScreenshot, luminance, pngSize, setLimit, smallTargets, unreachableMagnet } from './ui-helpers'
+import { horizontalOverflow, keepScreenshot, luminance, openSettings, pngSize, setLimit, smallTargets, unreachableMagnet } from './ui-helpers'
 
 test('the piece map and the speed graph are drawn and change as a download runs', async ({ peer, tmpDir }) => {
   const file = await makeRandomFile(tmpDir, 'pictures.bin', 4 * 1024 * 1024)
@@ -63,6 +63,8 @@ test('at 360 px nothing scrolls sideways, light and dark, with long names and li
   await expect(torrentOf(page, broken.infohash).locator(byTestId('torrent-error'))).toBeVisible()
   // On a phone the settings start folded away, the name and limits one tap from the header.
   await expect(page.locator(byTestId('upload-limit'))).toBeHidden()
+  await openSettings(page) // and open, they must fit too
+  await expect(page.locator(byTestId('upload-limit'))).toBeVisible()
 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })

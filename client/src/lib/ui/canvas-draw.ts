@@ -98,7 +98,7 @@ export function drawSpeeds(ctx: CanvasRenderingContext2D, down: readonly number[
   const x = (i: number, n: number) => width - ((n - 1 - i) * width) / (slots - 1)
   const y = (v: number) => height - 1 - (v / max) * (height - top - 2)
   const line = (series: readonly number[], colour: string, fill: boolean) => {
-    if (series.length === 0) return
+    if (!series.some((v) => v > 0)) return // an idle direction is no line, not a line along the axis
     ctx.beginPath()
     series.forEach((v, i) => (i === 0 ? ctx.moveTo(x(i, series.length), y(v)) : ctx.lineTo(x(i, series.length), y(v))))
     ctx.strokeStyle = colour
