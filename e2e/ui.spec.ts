@@ -31,9 +31,13 @@ test('the piece map and the speed graph are drawn and change as a download runs'
   const maps = new Set<string>()
   const graphs = new Set<string>()
   const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex')
-  while ((await row.getAttribute('data-state')) === 'downloading') {
-    maps.add(md5(await map.screenshot()))
-    graphs.add(md5(await graph.screenshot()))
+  for (;;) {
+    const m = md5(await map.screenshot())
+    const g = md5(await graph.screenshot())
+    // A screenshot takes a while: count it only if the download was still running after it.
+    if ((await row.getAttribute('data-state')) !== 'downloading') break
+    maps.add(m)
+    graphs.add(g)
     await leecher.page.waitForTimeout(500)
   }
   // (A screenshot takes seconds on a busy machine, so two pictures is what a slow run can promise.)
