@@ -47,6 +47,8 @@ test('the piece map and the speed graph are drawn and change as a download runs'
   await expect(graph).toHaveAttribute('aria-label', /peak [1-9][\d.]* (KiB|MiB)\/s/)
 
   await waitForState(leecher.page, infohash, 'seeding', 90_000)
+  // Screen readers hear it through the polite live region.
+  await expect(leecher.page.locator(byTestId('announcer'))).toContainText('pictures.bin finished downloading')
   await expect(map).toHaveAttribute('aria-label', /(\d+) of \1 pieces held, 0 in flight/)
   // Complete, it is the seeder's picture: the same map, unlike any seen half way.
   const done = await map.screenshot()
@@ -155,8 +157,18 @@ test('storage usage appears, says whether data may be evicted, and drops after R
   await expect(usage).toHaveAttribute('data-usage', /^\d+$/)
   const read = async () => Number(await usage.getAttribute('data-usage'))
   const before = await read()
+  await page.evaluate(() => {
+    const w = window as unknown as { persistCalls: number }
+    const original = navigator.storage.persist.bind(navigator.storage)
+    w.persistCalls = 0
+    navigator.storage.persist = () => {
+      w.persistCalls++
+      return original()
+    }
+  })
 
   const { infohash } = await shareFiles(page, [file.path])
+  expect(await page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls), 'persist() asked on the first share').toBe(1)
   // The first share asked for persistent storage; the page says what the browser answered.
   await expect(usage).toHaveAttribute('data-persisted', /^(true|false)$/)
   await expect(usage).toContainText(/evict/)
@@ -168,6 +180,22 @@ test('storage usage appears, says whether data may be evicted, and drops after R
   await torrentOf(page, infohash).locator(byTestId('remove')).click()
   await expect(torrentOf(page, infohash)).toHaveCount(0)
   await expect.poll(read, { timeout: 45_000, message: 'the figure drops after Remove' }).toBeLessThan(full - 16 * 1024 * 1024)
+})
+
+test('the keyboard reaches the drop zone, and Enter on it opens the file chooser', async ({ peer }) => {
+  const { page } = await peer('keyboard')
+  const input = page.locator(byTestId('file-input'))
+  let reached = false
+  for (let i = 0; i < 15 && !reached; i++) {
+    await page.keyboard.press('Tab')
+    reached = await input.evaluate((el) => el === document.activeElement)
+  }
+  expect(reached, 'Tab reaches the file chooser').toBe(true)
+  // The whole drop zone shows the focus ring, since the input itself is visually hidden.
+  expect(await page.locator(byTestId('drop-zone')).evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid')
+  const chooser = page.waitForEvent('filechooser', { timeout: 10_000 })
+  await page.keyboard.press('Enter')
+  expect((await chooser).isMultiple()).toBe(true)
 })
 
 function testInfoDir(tmpDir: string): string {
