@@ -1,7 +1,8 @@
 // Browser benchmarks of Tabswarm against the raw data channel and WebTorrent (see BENCHMARKS.md).
 //
 //   npm run bench                                  all scenarios, figures into BENCHMARKS.md
-//   npm run bench -- raw hash                      a subset (raw raw-swarm webtorrent tabswarm swarm webtorrent-swarm seed hash memory)
+//   npm run bench -- raw hash                      a subset (raw raw-swarm webtorrent tabswarm swarm webtorrent-swarm seed hash memory many)
+//   npm run bench -- many                          one tab seeding 100 torrents, Tabswarm vs WebTorrent (own section)
 //   npm run bench -- tabswarm-inmemory             a diagnostic, only when named
 //   BENCH_MB=64 npm run bench -- tabswarm          smaller file for quick iterations
 //
@@ -24,6 +25,7 @@ import { figureRows, floorRows, machine, printTable, section, writeSection } fro
 import { startStaticServer } from './lib/static-server'
 import { buildApp, run } from './lib/tabswarm'
 import { hash } from './scenarios/hash'
+import { many } from './scenarios/many'
 import { raw } from './scenarios/raw'
 import { rawSwarm } from './scenarios/raw-swarm'
 import { memory, swarm, tabswarm, tabswarmInMemory, tabswarmSeedOnly } from './scenarios/tabswarm'
@@ -34,7 +36,7 @@ import { probeOtherWork } from './lib/cpu'
  * The issue's scenarios, plus two references for the swarm ratio: WebTorrent 1→N, and the bare
  * data channel 1→N (raw-swarm: what N× the bytes cost on these cores with no client at all).
  */
-const ALL = ['raw', 'raw-swarm', 'webtorrent', 'tabswarm', 'swarm', 'webtorrent-swarm', 'seed', 'hash', 'memory'] as const
+const ALL = ['raw', 'raw-swarm', 'webtorrent', 'tabswarm', 'swarm', 'webtorrent-swarm', 'seed', 'hash', 'memory', 'many'] as const
 /** Diagnostics, run only when named: both Tabswarm peers with in-memory IndexedDB. */
 const EXTRA = ['tabswarm-inmemory'] as const
 type Scenario = (typeof ALL)[number] | (typeof EXTRA)[number]
@@ -77,6 +79,7 @@ const RUNNERS: Record<Scenario, (ctx: Ctx) => Promise<void>> = {
   seed,
   hash,
   memory,
+  many,
   'tabswarm-inmemory': tabswarmInMemory,
   'webtorrent-swarm': webtorrentSwarm,
 }
@@ -127,7 +130,7 @@ async function main(): Promise<number> {
   const failures: Record<string, string> = {}
   let server: Awaited<ReturnType<typeof startStaticServer>> | undefined
   try {
-    if (selected.some((s) => ['tabswarm', 'swarm', 'seed', 'memory', 'tabswarm-inmemory'].includes(s))) {
+    if (selected.some((s) => ['tabswarm', 'swarm', 'seed', 'memory', 'many', 'tabswarm-inmemory'].includes(s))) {
       const appDir = path.join(tmp.dir, 'app')
       try {
         await buildApp(appDir)

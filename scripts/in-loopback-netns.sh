@@ -20,7 +20,10 @@ fi
 
 # The inner shell receives CMD as its positional parameters ("$@"), so CMD's
 # arguments are passed through unchanged, however they are quoted.
-inner='ip link set lo up && exec "$@"'
+# The default route on lo is for Firefox: without one it gathers no ICE candidate
+# ("failed to find default addresses"). Every packet still stays on lo; Chromium
+# does not care either way.
+inner='ip link set lo up && ip route add default dev lo src 127.0.0.1 && exec "$@"'
 
 if unshare -n sh -c 'ip link set lo up' >/dev/null 2>&1; then
   exec unshare -n sh -c "$inner" sh "$@"

@@ -75,7 +75,7 @@ const STAGES = {
     let failure = null
     try {
       // The dist/client build is checked (and redone if stale) by e2e/global-setup.ts.
-      await run('playwright (loopback-only netns)', [bin('@playwright/test', 'cli.js'), 'test'], 22 * MIN, {
+      await run('playwright (loopback-only netns)', [bin('@playwright/test', 'cli.js'), 'test'], 45 * MIN, {
         wrap: NETNS,
       })
     } catch (err) {

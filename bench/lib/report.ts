@@ -270,12 +270,12 @@ export function section(ctx: Ctx, failures: Record<string, string>, elapsedS: nu
   return parts.join('\n') + '\n'
 }
 
-/** Replaces (or appends) the "## Browser benchmarks" section, leaving every other section alone. */
-export async function writeSection(text: string): Promise<string> {
+/** Replaces (or appends) the "## <heading>" section, leaving every other section alone. */
+export async function writeSection(text: string, heading = 'Browser benchmarks'): Promise<string> {
   const file = path.join(ROOT, 'BENCHMARKS.md')
   const old = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n'
   const lines = old.split('\n')
-  const start = lines.findIndex((l) => /^## Browser benchmarks\s*$/.test(l))
+  const start = lines.findIndex((l) => l.trim() === `## ${heading}`)
   let out: string
   if (start < 0) {
     out = `${old.replace(/\n*$/, '')}\n\n${text}`

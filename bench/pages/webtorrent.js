@@ -57,3 +57,19 @@ window.wtAdd = (magnet, announce) => {
     })
   })
 }
+
+/** Seeds every chosen file as a torrent of its own (the `many` scenario); resolves with their magnets. */
+window.wtSeedAll = (announce) => {
+  const files = [...document.getElementById('file').files]
+  if (files.length === 0) throw new Error('no file chosen')
+  const t0 = performance.now()
+  return Promise.all(
+    files.map(
+      (file) =>
+        new Promise((resolve, reject) => {
+          const torrent = client.seed(file, { announce: [announce] }, (t) => resolve({ name: file.name, magnet: t.magnetURI, infoHash: t.infoHash }))
+          torrent.once('error', reject)
+        }),
+    ),
+  ).then((list) => ({ ms: performance.now() - t0, list }))
+}

@@ -9,6 +9,7 @@ import { saveFile, saveFileAs } from '../files/save'
 import { HashPool } from '../hashing/pool'
 import type { TorrentRecord } from '../storage/db'
 import { PieceStore } from '../storage/piece-store'
+import { ConnectionBudget } from './connection-budget'
 import { iceServers } from './ice'
 import { TokenBucket } from './rate'
 import { Settings } from './settings'
@@ -38,6 +39,8 @@ export class TabswarmClient {
   readonly importing = new Map<number, Importing>()
   readonly peerId = randomPeerId()
   private readonly trackers = new TrackerPool()
+  /** Every torrent's WebRTC connections come out of this one budget (see connection-budget.ts). */
+  readonly connections = new ConnectionBudget()
   private readonly limits = { up: new TokenBucket(), down: new TokenBucket() }
   private nextImport = 1
   private persistTimer: ReturnType<typeof setInterval> | null = null
@@ -123,9 +126,40 @@ export class TabswarmClient {
     return m.infoHash
   }
 
+  /**
+   * Start a download whose info dict is already known (a .torrent file): no metadata exchange.
+   * `trackers` are ws(s) URLs; none means this site's tracker. Returns whether it was new.
+   */
+  async addInfo(info: TorrentInfo, trackers: readonly string[]): Promise<boolean> {
+    if (this.entries.has(info.infoHash)) return false
+    const magnet = this.magnetFor(info, trackers.length > 0 ? [...trackers] : [this.defaultTracker])
+    await this.store.putTorrent({
+      infoHash: info.infoHash,
+      name: info.name,
+      magnet,
+      infoBytes: info.infoBytes,
+      role: 'downloading',
+      paused: false,
+      bitfield: null,
+      uploaded: 0,
+      downloaded: 0,
+      addedAt: Date.now(),
+    })
+    this.open(info.infoHash, info.name, info, null, magnet, false, false)
+    return true
+  }
+
   private async restore(rec: TorrentRecord): Promise<void> {
     const info = rec.infoBytes ? await parseInfo(rec.infoBytes, rec.infoHash) : null
-    const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, rec.magnet, rec.paused, rec.role === 'seeding', rec.selected ?? null)
+    // A tab that crashed while sharing files left a record without a magnet (addFiles writes it
+    // after the last piece): rebuild it, or the stored pieces would never come back (found by
+    // e2e/crash.spec.ts).
+    let magnet = rec.magnet
+    if (!magnet && info) {
+      magnet = this.magnetFor(info, [this.defaultTracker])
+      await this.store.updateTorrent(rec.infoHash, { magnet })
+    }
+    const e = this.open(rec.infoHash, rec.name, info, rec.bitfield, magnet, rec.paused, rec.role === 'seeding', rec.selected ?? null)
     e.torrent.previousUploaded = rec.uploaded
     e.torrent.previousDownloaded = rec.downloaded
   }
@@ -184,11 +218,18 @@ export class TabswarmClient {
           status.swarm = c
           this.onChange()
         },
+        seeding: () => torrent.state === 'seeding',
+        activity: (id) => {
+          const p = torrent.peers.get(id)
+          if (!p) return 0
+          return p.up.rate() + p.down.rate() + (p.amInterested || p.peerInterested ? 1 : 0)
+        },
       },
       trackers,
       this.trackers,
       this.peerId,
       iceServers,
+      this.connections,
     )
     const entry: Entry = {
       torrent,
@@ -240,10 +281,15 @@ export class TabswarmClient {
    * Unchecking every file pauses the torrent with a message; checking one again resumes it.
    */
   async setFileSelection(infoHash: string, selected: readonly unknown[]): Promise<void> {
-    const t = this.entries.get(infoHash)?.torrent
-    if (!t) throw new Error('No such torrent')
+    const e = this.entries.get(infoHash)
+    const t = e?.torrent
+    if (!e || !t) throw new Error('No such torrent')
     if (!selected.every((v): v is boolean => typeof v === 'boolean')) throw new Error('A file selection is a list of true/false')
+    const wasActive = t.isActive
     t.select(selected)
+    // Unchecking every file paused the torrent and dropped its peers; checking one again must
+    // look for peers now, not at the next regular announce (measured: 40 s later).
+    if (!wasActive && t.isActive) e.connector.start()
     await this.store.updateTorrent(infoHash, { selected: [...selected] })
   }
 
@@ -258,9 +304,15 @@ export class TabswarmClient {
     await saveFile(this.store, info, fileIndex)
   }
 
+  /** Counters last written per torrent: a tab seeding 100 idle torrents writes nothing. */
+  private readonly persisted = new Map<string, string>()
+
   private async persistCounters(): Promise<void> {
     for (const { torrent } of this.entries.values()) {
       if (!torrent.isActive) continue
+      const key = `${torrent.totalUploaded}/${torrent.totalDownloaded}`
+      if (this.persisted.get(torrent.infoHash) === key) continue
+      this.persisted.set(torrent.infoHash, key)
       await this.store.updateTorrent(torrent.infoHash, { uploaded: torrent.totalUploaded, downloaded: torrent.totalDownloaded }).catch(() => undefined)
     }
   }

@@ -11,6 +11,8 @@ export interface PeerChannel {
   /** Copies `data` (as RTCDataChannel.send does): the caller may reuse it once this returns. */
   send(data: Uint8Array): void
   readonly bufferedAmount: number
+  /** The largest message the remote accepts (its SDP a=max-message-size); absent: unknown. */
+  readonly maxMessageSize?: number
   onData(cb: (data: Uint8Array) => void): void
   onDrain(cb: () => void): void
   onClose(cb: (reason: string) => void): void
@@ -68,11 +70,16 @@ export function acceptSignal(s: Signaller, data: { type: string; sdp: string }):
 
 interface WithChannel {
   _channel?: RTCDataChannel
+  _pc?: RTCPeerConnection
 }
 
 function wrap(peer: SimplePeerInstance): PeerChannel {
   const channel = (peer as unknown as WithChannel)._channel
   if (!channel) throw new Error('connected peer has no data channel')
+  // Browsers differ: Chromium accepts 256 KiB per message, Firefox 1 GiB, Safari and older
+  // Firefox 64 KiB; a larger send fails or closes the channel. Known once connected.
+  const remoteMax = (peer as unknown as WithChannel)._pc?.sctp?.maxMessageSize
+  const maxMessageSize = typeof remoteMax === 'number' && remoteMax > 0 ? remoteMax : undefined
   // simple-peer sets 64 KiB, tuned for its stream writes; we send directly and keep more in flight.
   channel.bufferedAmountLowThreshold = LOW_WATER
   let closed = false
@@ -93,6 +100,7 @@ function wrap(peer: SimplePeerInstance): PeerChannel {
     get bufferedAmount() {
       return channel.bufferedAmount
     },
+    ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
     onData(cb) {
       peer.on('data', (d: Uint8Array) => cb(d))
     },

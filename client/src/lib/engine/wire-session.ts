@@ -8,6 +8,8 @@ import type { PeerChannel } from './rtc'
 
 /** The data channel's maximum message size in Chromium (a=max-message-size:262144). */
 export const MAX_SEND = 256 * 1024
+/** Never below this, whatever a peer's SDP claims: tiny sends would cost more than they save. */
+const MIN_SEND = 16 * 1024
 /** Stop handing bytes to the channel above this; resume on 'bufferedamountlow'. */
 export const HIGH_WATER = 4 * 1024 * 1024
 
@@ -34,11 +36,17 @@ export class WireSession {
   private readonly decoder: WireDecoder
   bytesSent = 0
   bytesReceived = 0
+  /**
+   * Our largest send: MAX_SEND, or less when the remote accepts less. Firefox accepts far more
+   * (1 GiB) but gains nothing from it here, and Chromium peers would refuse it.
+   */
+  private readonly maxSend: number
 
   constructor(
     private readonly channel: PeerChannel,
     private readonly handlers: WireHandlers,
   ) {
+    this.maxSend = Math.max(MIN_SEND, Math.min(MAX_SEND, channel.maxMessageSize ?? MAX_SEND))
     this.decoder = new WireDecoder({
       handshake: (h) => handlers.handshake(h),
       message: (m) => handlers.message(m),
@@ -104,7 +112,7 @@ export class WireSession {
     // Full-size sends go at once; the remainder waits for the end of this task (not a
     // microtask: the uploader awaits between blocks, and a microtask flush would then send
     // every 16 KiB block as its own message, the slow case measured in DESIGN.md).
-    if (this.queuedBytes >= MAX_SEND) this.flush(true)
+    if (this.queuedBytes >= this.maxSend) this.flush(true)
     if (!this.flushScheduled && this.queuedBytes > 0) {
       this.flushScheduled = true
       afterTask(() => {
@@ -114,10 +122,10 @@ export class WireSession {
     }
   }
 
-  /** Sends queued bytes in messages of up to MAX_SEND; with `fullOnly`, only whole ones. */
+  /** Sends queued bytes in messages of up to maxSend; with `fullOnly`, only whole ones. */
   private flush(fullOnly = false): void {
-    while (!this.closed && this.queuedBytes >= (fullOnly ? MAX_SEND : 1) && this.channel.bufferedAmount < HIGH_WATER) {
-      const size = Math.min(this.queuedBytes, MAX_SEND)
+    while (!this.closed && this.queuedBytes >= (fullOnly ? this.maxSend : 1) && this.channel.bufferedAmount < HIGH_WATER) {
+      const size = Math.min(this.queuedBytes, this.maxSend)
       scratch ??= new Uint8Array(MAX_SEND)
       const out = scratch.subarray(0, size)
       let filled = 0

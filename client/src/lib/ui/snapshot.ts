@@ -1,6 +1,7 @@
 // Plain, immutable views of engine state for the UI: the components never touch the engine.
 import type { Entry } from '../engine/client'
 import type { TorrentState } from '../engine/torrent-types'
+import { filesComplete } from './file-progress'
 
 export interface PeerView {
   id: string
@@ -21,6 +22,8 @@ export interface TorrentView {
   files: { path: string; length: number }[]
   /** One per file: true = chosen for download. */
   selected: boolean[]
+  /** One per file: every piece it touches is verified (it can be saved). */
+  filesDone: boolean[]
   length: number | null
   downRate: number
   upRate: number
@@ -55,6 +58,7 @@ export function snapshot(e: Entry): TorrentView {
     magnet: e.magnet,
     files: t.info?.files.map((f) => ({ path: f.path, length: f.length })) ?? [],
     selected: [...(t.priorities?.selection ?? [])],
+    filesDone: filesComplete(t.info, t.have),
     length: t.info?.length ?? null,
     downRate,
     upRate: t.uploadRate,
