@@ -1,5 +1,6 @@
 // Helpers for the swarm scenarios: numbers read off a torrent row, limits, a lying peer.
 import { byTestId, expect, torrentOf, type Page } from './fixtures'
+import { openSettings } from './ui-helpers'
 
 export async function attr(page: Page, infohash: string, name: string): Promise<number> {
   const v = await torrentOf(page, infohash).getAttribute(name)
@@ -10,6 +11,7 @@ export async function attr(page: Page, infohash: string, name: string): Promise<
 
 /** Set the page's upload limit in KiB/s as a user would (type, then leave the field). */
 export async function setUploadLimit(page: Page, kib: number): Promise<void> {
+  await openSettings(page) // the limits live in a disclosure, closed on narrow screens
   const input = page.locator(byTestId('upload-limit'))
   await input.fill(String(kib))
   await input.dispatchEvent('change')

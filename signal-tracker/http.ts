@@ -9,6 +9,7 @@ import { extname, resolve, sep } from 'node:path'
 import { hexToBinaryString } from '../shared/binary'
 import { fileView, filesView, peersView, statsView } from './admin'
 import type { Gateway } from './connection'
+import type { StatsHistory } from './history'
 import type { TrackerState } from './swarm'
 
 export interface IceServer { urls: string | string[]; username?: string; credential?: string }
@@ -20,6 +21,8 @@ export interface HttpContext {
   adminToken: string | undefined
   staticDir: string | null
   startedAt: number
+  /** Peers and torrents over the last hour, for the dashboard chart (GET /api/history). */
+  history?: StatsHistory
 }
 
 // Read once: the page is small and fixed; re-reading per request buys nothing.
@@ -89,6 +92,7 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
     if (path === '/api/stats') return json(res, 200, statsView(ctx.state, ctx.gateway, ctx.startedAt))
     if (path === '/api/files') return json(res, 200, filesView(ctx.state, limitOf(url)))
     if (path === '/api/peers') return json(res, 200, peersView(ctx.state, limitOf(url)))
+    if (path === '/api/history') return json(res, 200, ctx.history?.view() ?? { intervalMs: 0, windowMs: 0, samples: [] })
     const m = /^\/api\/files\/([0-9a-fA-F]{40})$/.exec(path)
     if (m) {
       const view = fileView(ctx.state, hexToBinaryString(m[1]!))

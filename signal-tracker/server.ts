@@ -10,6 +10,7 @@ import { MAX_FRAME_BYTES } from '../shared/tracker-protocol'
 import { statsView } from './admin'
 import type { StatsView } from './admin'
 import { Gateway, TrackerSocket } from './connection'
+import { createStatsHistory } from './history'
 import { createRequestHandler } from './http'
 import type { IceServer } from './http'
 import { TrackerState } from './swarm'
@@ -44,6 +45,8 @@ export interface TrackerOptions {
   maxPendingOffersPerPeer?: number
   /** Unsent bytes queued to one socket before it counts as a slow consumer (default 1 MiB). */
   maxBufferedBytes?: number
+  /** Period of the dashboard's peers/torrents history samples (default 10 s, an hour kept). */
+  historyIntervalMs?: number
 }
 
 export interface Tracker {
@@ -77,8 +80,9 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
     maxPeerIdsPerConnection: opts.maxPeerIdsPerConnection ?? 16,
     maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
   })
+  const history = createStatsHistory(() => statsView(state, gateway, startedAt), { intervalMs: opts.historyIntervalMs })
   const http = createServer(createRequestHandler({
-    state, gateway, startedAt,
+    state, gateway, startedAt, history,
     iceServers: opts.iceServers ?? [],
     adminToken: opts.adminToken || undefined,
     staticDir: opts.staticDir === undefined ? DEFAULT_STATIC_DIR : opts.staticDir,
@@ -123,6 +127,7 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
     close() {
       closing ??= new Promise<void>((done) => {
         for (const t of timers) clearInterval(t)
+        history.stop()
         gateway.closeAll()
         wss.close()
         http.close(() => done())

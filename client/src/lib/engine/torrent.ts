@@ -448,6 +448,11 @@ export class Torrent {
     return this.info ? availability(this.info.pieceCount, this.peers.values()) : 0
   }
 
+  /** Pieces being fetched now (first block asked, not yet verified): the piece map's "in flight". */
+  get inFlight(): number[] {
+    return this.downloader ? [...this.downloader.active.keys()] : []
+  }
+
   /** Verified fraction of the chosen files' pieces (of all pieces when every file is chosen). */
   get progress(): number {
     const { info, have, priorities } = this

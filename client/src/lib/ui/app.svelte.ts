@@ -4,8 +4,12 @@ import { MagnetError } from '../../../../shared/magnet'
 import { TabswarmClient } from '../engine/client'
 import type { Importing } from '../engine/client'
 import { remoteSnapshot } from './remote-snapshot'
+import { LAUNCH_PARAMS, launchLink } from './launch'
+import { Announcer } from './live.svelte'
 import { snapshot } from './snapshot'
 import type { TorrentView } from './snapshot'
+import { SpeedHistory } from './speed-history.svelte'
+import { StorageState } from './storage.svelte'
 
 const REFRESH_MS = 250
 
@@ -17,6 +21,9 @@ export class AppState {
   name = $state('')
   uploadLimit = $state(0)
   downloadLimit = $state(0)
+  readonly speeds = new SpeedHistory()
+  readonly storage = new StorageState()
+  readonly live = new Announcer()
   private client: TabswarmClient | null = null
   private pending = false
   // Actions taken before the engine is ready (a limit typed in the first second) wait for it
@@ -66,21 +73,31 @@ export class AppState {
     const remote = [...(this.client.remote?.views.values() ?? [])].map(remoteSnapshot)
     this.torrents = [...this.client.entries.values()].map(snapshot).concat(remote).reverse()
     this.importing = [...this.client.importing.values()].map((j) => ({ ...j }))
+    this.speeds.record(this.torrents, Date.now())
+    this.live.update(this.torrents)
   }
 
+  /** `/#<magnet>`, the magnet handler's `/?magnet=…` and the share target's `/?url=…&text=…`. */
   private async openFromHash(): Promise<void> {
-    const hash = decodeURIComponent(location.hash.slice(1))
-    if (!hash.startsWith('magnet:')) return
-    await this.addLink(hash)
+    const link = launchLink(location.href)
+    const url = new URL(location.href)
+    if (LAUNCH_PARAMS.some((k) => url.searchParams.has(k))) {
+      // Opened once; a reload must not re-run it (harmless, but the query would linger).
+      for (const k of LAUNCH_PARAMS) url.searchParams.delete(k)
+      history.replaceState(history.state, '', url.href)
+    }
+    if (link) await this.addLink(link)
   }
 
   async addFiles(files: readonly File[]): Promise<void> {
     if (files.length === 0) return
+    this.storage.requestPersist()
     await this.run(async (c) => void (await c.addFiles(files)), { clearError: true })
   }
 
   async addLink(text: string): Promise<boolean> {
     let ok = false
+    this.storage.requestPersist()
     await this.run(async (c) => {
       try {
         await c.addMagnet(text)
@@ -103,6 +120,7 @@ export class AppState {
       this.error = message(err)
     }
     this.refresh()
+    void this.storage.refresh() // an add or a remove changes what is stored
   }
 
   async setName(name: string): Promise<void> {

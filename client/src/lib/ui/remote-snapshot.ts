@@ -37,5 +37,8 @@ export function remoteSnapshot({ record, info }: RemoteTorrent): TorrentView {
     filesDone: filesComplete(info, bits),
     selected: record.selected ? [...record.selected] : (info?.files.map(() => true) ?? []),
     elsewhere: true,
+    pieceCount: count,
+    have: bits ? bits.toBytes() : null,
+    inFlight: [],
   }
 }

@@ -39,6 +39,10 @@ export interface TorrentView {
   swarm: { complete: number; incomplete: number; downloaded?: number } | null
   /** Run by another tab of this browser (engine/tab-lock.ts); shown here from storage. */
   elsewhere?: boolean
+  /** For the piece map: piece count (0 before metadata), a copy of the have bitfield (BEP 3 bit order), pieces in flight. */
+  pieceCount: number
+  have: Uint8Array | null
+  inFlight: number[]
 }
 
 export function snapshot(e: Entry): TorrentView {
@@ -69,6 +73,10 @@ export function snapshot(e: Entry): TorrentView {
     eta: left !== null && left > 0 && downRate > 0 ? left / downRate : null,
     error: t.error ?? e.trackerError,
     swarm: e.swarm,
+    pieceCount: t.info?.pieceCount ?? 0,
+    // toBytes copies: the engine keeps setting bits in its own, and a view must not change under the UI.
+    have: t.have ? t.have.toBytes() : null,
+    inFlight: t.inFlight,
   }
 }
 
