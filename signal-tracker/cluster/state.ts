@@ -74,7 +74,6 @@ export class ClusterState extends TrackerState {
 
   override announce(peer: Peer, msg: AnnounceMessage, now: number): void {
     const p = peer as ClusterPeer
-    if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
     this.announces++
     peer.lastSeen = now
     if (msg.peer_name !== undefined) peer.setName(msg.peer_name)
@@ -83,6 +82,7 @@ export class ClusterState extends TrackerState {
     let m = peer.torrents.get(msg.info_hash)
     if (msg.event === 'stopped') {
       if (m) this.leave(m)
+      if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
       const json = { infoHashJson: JSON.stringify(msg.info_hash) }
       this.link.run('tsLeave', [k.p, k.s, k.r], [now, p.hex, routePrefix(this.nodeId, p.conn)]).then((reply) => {
         const h = decodeHead(reply, 1)
@@ -108,6 +108,9 @@ export class ClusterState extends TrackerState {
     this.report(m, msg)
     const cat = msg.file_name !== undefined || msg.file_size !== undefined
     if (cat) this.catalogue(m.swarm, msg, m.seeder)
+    // Refused only now: the peer is alive, and when Redis is back this node re-registers it
+    // from the membership just refreshed.
+    if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
     const want = msg.offers.length === 0 ? 0 : Math.min(msg.offers.length, msg.numwant ?? msg.offers.length)
     const pool = want === 0 ? 0 : Math.max(8, want * 3)
     const mm = m
