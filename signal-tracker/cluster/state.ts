@@ -230,10 +230,11 @@ export class ClusterState extends TrackerState {
       return { script: 'tsCounts' as const, keys: [k.p, k.s, k.i], args: [now] }
     })).then((replies) => {
       const files = new Map<string, frames.ScrapeCounts>()
-      hashes.forEach((h, i) => {
+      for (let i = 0; i < hashes.length; i++) {
         const c = decodeCounts(replies[i])
-        files.set(h, { complete: c?.complete ?? 0, incomplete: c?.incomplete ?? 0, downloaded: c?.completed ?? 0 })
-      })
+        if (!c) return this.failed(sink, 'scrape')
+        files.set(hashes[i]!, { complete: c.complete, incomplete: c.incomplete, downloaded: c.completed })
+      }
       sink.deliver(frames.scrapeResponse(files, this.opts.interval))
     }, () => this.failed(sink, 'scrape'))
   }

@@ -10,12 +10,25 @@ import { sleep } from './helpers'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
+/**
+ * A free port below the ephemeral range (32768+ on Linux). Not port 0's pick: once the Redis
+ * there is killed, a client reconnecting to an ephemeral port can be given that very port as
+ * its own source port and connect to itself (TCP self-connect), reading its own commands back
+ * as replies.
+ */
 export async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const { port } = s.address() as { port: number }
-  await new Promise<void>((r) => s.close(() => r()))
-  return port
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const s = createServer()
+    const ok = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false))
+      s.listen(port, '127.0.0.1', () => r(true))
+    })
+    if (ok) {
+      await new Promise<void>((r) => s.close(() => r()))
+      return port
+    }
+  }
 }
 
 /** Sends one inline command; resolves with the raw reply, or rejects if nothing listens. */
