@@ -40,6 +40,9 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
     commandTimeout: 5000,
     retryStrategy: (times: number) => Math.min(100 * times, 1000),
     lazyConnect: false,
+    // Commands issued in one event-loop turn leave in one write and are read by Redis in one
+    // read: under load that halves the syscalls, the larger part of a command's cost.
+    enableAutoPipelining: true,
   }
   const cmd = new Redis(url, { ...common, connectionName: 'tabswarm' }) as Scripted
   // The subscriber queues its SUBSCRIBE until connected (however long Redis takes to come up)
