@@ -110,19 +110,25 @@ interface Window {
   seconds: number; announces: number; relays: number; trackerCpu: number; genCpu: number; failures: number
   /** Announces per second of tracker CPU time: capacity of one full core, robust to sharing. */
   perCpuSecond: number
+  /** The redis-server's share of trackerCpu (cluster targets; NaN otherwise). */
+  redisCpu: number
 }
-const EMPTY: Window = { seconds: 0, announces: NaN, relays: NaN, trackerCpu: NaN, genCpu: NaN, failures: 0, perCpuSecond: NaN }
+/** The redis-server of the target being measured, if any: its CPU is also reported apart. */
+let redisPid = 0
+const EMPTY: Window = { seconds: 0, announces: NaN, relays: NaN, trackerCpu: NaN, genCpu: NaN, failures: 0, perCpuSecond: NaN, redisCpu: NaN }
 
 /** Counts what happens during `ms`, along with both processes' CPU use. */
 async function measure(gen: LoadGenerator, pid: readonly number[], ms: number): Promise<Window> {
   const c0: Counters = gen.snapshot()
   const p0 = procStat(pid)
+  const r0 = redisPid ? procStat([redisPid]).cpu : NaN
   const g0 = process.cpuUsage()
   const t0 = performance.now()
   await sleep(ms)
   const seconds = (performance.now() - t0) / 1000
   const c1 = gen.snapshot()
   const p1 = procStat(pid)
+  const r1 = redisPid ? procStat([redisPid]).cpu : NaN
   const g1 = process.cpuUsage(g0)
   const announced = c1.announcesAnswered - c0.announcesAnswered
   return {
@@ -131,6 +137,7 @@ async function measure(gen: LoadGenerator, pid: readonly number[], ms: number): 
     announces: announced / seconds,
     relays: (c1.offersReceived - c0.offersReceived + c1.answersReceived - c0.answersReceived) / seconds,
     trackerCpu: (p1.cpu - p0.cpu) / seconds,
+    redisCpu: (r1 - r0) / seconds,
     genCpu: (g1.user + g1.system) / 1e6 / seconds,
     failures: c1.failures - c0.failures,
   }
@@ -181,6 +188,7 @@ async function run(target: Target): Promise<Result> {
   // CPU counts every process doing tracker work: the nodes and Redis.
   const pid = [...nodes.map((n) => n.child.pid!), ...(redis ? [redis.pid] : [])]
   const nodePids = nodes.map((n) => n.child.pid!)
+  redisPid = redis?.pid ?? 0
   const gcAll = async (): Promise<HeapFigures> => {
     const hs = await Promise.all(nodes.map((n) => n.gc()))
     return hs.reduce((a, b) => ({ heapUsed: a.heapUsed + b.heapUsed, heapTotal: a.heapTotal + b.heapTotal, external: a.external + b.external, arrayBuffers: a.arrayBuffers + b.arrayBuffers }))
@@ -306,6 +314,8 @@ async function main(): Promise<void> {
     ['saturated: announces per tracker CPU-second', (r) => f0(r.saturated.perCpuSecond)],
     ['saturated: relays/s', (r) => f0(r.saturated.relays)],
     ['saturated: tracker / generator CPU', (r) => `${pct(r.saturated.trackerCpu)} / ${pct(r.saturated.genCpu)}`],
+    ['saturated: of which redis-server CPU', (r) => pct(r.saturated.redisCpu)],
+    ['saturated: announces per redis-server CPU-second', (r) => f0(r.saturated.announces / r.saturated.redisCpu)],
     ['announce-only saturated: announces/s', (r) => f0(r.plain.announces)],
     ['announce-only: announces per tracker CPU-second', (r) => f0(r.plain.perCpuSecond)],
     ['tracker RSS per connected peer (KiB, all nodes)', (r) => (r.rssPerPeer / 1024).toFixed(2)],

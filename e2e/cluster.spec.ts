@@ -39,6 +39,11 @@ test('a tab loaded from node A seeds, a tab loaded from node B downloads byte-id
     const stats = (await res.json()) as { peers: number; cluster: { redis: string; nodes: unknown[] } }
     expect(stats.cluster.redis).toBe('up')
     expect(stats.cluster.nodes).toHaveLength(2)
+    // The dashboard of either node lists both nodes.
+    const dash = await leecher.context.newPage()
+    await dash.goto(new URL('/dashboard', A.baseURL).href)
+    await expect(dash.locator('[data-testid="dashboard-node"]')).toHaveCount(2)
+    await expect(dash.locator('[data-testid="dashboard-redis"]')).toContainText('Redis up')
   } finally {
     await Promise.all(started.map((t) => t.handle.close()))
     await redis?.stop()
