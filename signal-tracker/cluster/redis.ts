@@ -53,18 +53,33 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
   cmd.on('error', () => {})
   sub.on('error', () => {})
 
+  // Up only while commands can run AND this node's channel is subscribed: after a Redis
+  // restart, a node that registered peers before its channel was back would have their
+  // relays published to nobody, which other nodes read as "that node is gone".
   let up = false
+  let cmdUp = false
+  let subUp = false
   const listeners: ((up: boolean) => void)[] = []
-  const set = (v: boolean): void => {
+  const update = (): void => {
+    const v = cmdUp && subUp
     if (v === up) return
     up = v
     for (const fn of listeners) fn(v)
   }
-  cmd.on('ready', () => set(true))
-  cmd.on('close', () => set(false))
-  cmd.on('end', () => set(false))
+  cmd.on('ready', () => { cmdUp = true; update() })
+  for (const ev of ['close', 'end']) {
+    cmd.on(ev, () => { cmdUp = false; update() })
+    sub.on(ev, () => { subUp = false; update() })
+  }
 
   const handlers = new Map<string, (m: string) => void>()
+  // ioredis resubscribes on 'ready' without waiting for the reply; subscribing again (a no-op
+  // for Redis) tells us when the channels are really back.
+  sub.on('ready', () => {
+    const channels = [...handlers.keys()]
+    if (channels.length === 0) return
+    sub.subscribe(...channels).then(() => { subUp = true; update() }, () => {})
+  })
   sub.on('message', (channel: unknown, message: unknown) => {
     if (typeof channel === 'string' && typeof message === 'string') handlers.get(channel)?.(message)
   })
@@ -72,7 +87,8 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
   const ready = new Promise<void>((resolve) => {
     const t = setTimeout(resolve, connectTimeoutMs)
     t.unref()
-    cmd.once('ready', () => { clearTimeout(t); resolve() })
+    const check = (v: boolean): void => { if (v) { clearTimeout(t); resolve() } }
+    listeners.push(check)
   })
 
   return {
@@ -97,6 +113,8 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
     async subscribe(channel, onMessage) {
       handlers.set(channel, onMessage)
       await sub.subscribe(channel)
+      subUp = true
+      update()
     },
     onChange(fn) { listeners.push(fn) },
     async close() {
