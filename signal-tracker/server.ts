@@ -64,7 +64,7 @@ export interface Tracker {
   ready: Promise<void>
   address(): { host: string; port: number; url: string }
   close(): Promise<void>
-  /** The same numbers as GET /api/stats. */
+  /** The same numbers as GET /api/stats; on a cluster node, this node's own share of them. */
   stats(): StatsView
 }
 
