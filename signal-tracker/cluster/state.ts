@@ -38,6 +38,17 @@ interface Candidate { index: number; id: string; hex: string; route: Route }
 
 type RefuseFn = (sink: Sink, code: RefusalCode, reason: string, action?: string, infoHash?: string) => void
 
+/** Adds to a peer's map, dropping its oldest entry (maps keep insertion order) when full. */
+function setCapped<V>(maps: Map<Peer, Map<string, V>>, peer: Peer, key: string, value: V, max: number): void {
+  let map = maps.get(peer)
+  if (!map) maps.set(peer, map = new Map())
+  else if (map.size >= max) {
+    const oldest = map.keys().next().value
+    if (oldest !== undefined) map.delete(oldest)
+  }
+  map.set(key, value)
+}
+
 const ALWAYS = (): boolean => true
 const weightOf = (c: Candidate): number => uploadWeight(c.route.uploaded)
 const noop = (): void => {}
@@ -179,13 +190,7 @@ export class ClusterState extends TrackerState {
   }
 
   private remember(from: Peer, offerId: string, p: Pending): void {
-    let map = this.offers.get(from)
-    if (!map) this.offers.set(from, map = new Map())
-    else if (map.size >= this.opts.maxPendingOffersPerPeer) {
-      const oldest = map.keys().next().value
-      if (oldest !== undefined) map.delete(oldest)
-    }
-    map.set(offerId, p)
+    setCapped(this.offers, from, offerId, p, this.opts.maxPendingOffersPerPeer)
   }
 
   override answer(peer: Peer, msg: AnswerMessage, now: number): void {
@@ -276,13 +281,8 @@ export class ClusterState extends TrackerState {
       case 'offer': {
         const to = this.peers.get(hexToBinaryString(m.to))
         if (!(to instanceof ClusterPeer) || to.conn !== m.conn || !to.sink.isOpen) return
-        let hints = this.hints.get(to)
-        if (!hints) this.hints.set(to, hints = new Map())
-        else if (hints.size >= this.opts.maxPendingOffersPerPeer) {
-          const oldest = hints.keys().next().value
-          if (oldest !== undefined) hints.delete(oldest)
-        }
-        hints.set(hexToBinaryString(m.from) + hexToBinaryString(m.offerId), { node: m.fromNode, ih: hexToBinaryString(m.ih), expiresAt: now + this.opts.offerTtlMs })
+        const hint = { node: m.fromNode, ih: hexToBinaryString(m.ih), expiresAt: now + this.opts.offerTtlMs }
+        setCapped(this.hints, to, hexToBinaryString(m.from) + hexToBinaryString(m.offerId), hint, this.opts.maxPendingOffersPerPeer)
         to.sink.deliver(m.frame)
         return
       }
