@@ -104,6 +104,8 @@ export class LoadGenerator {
   private announceSentAt: Float64Array
   private answerSentAt: Float64Array
   latencies: number[] = []
+  /** The subset of `latencies` whose two peers sit on different tracker nodes. */
+  crossLatencies: number[] = []
   recordLatency = false
   /** Closed-loop mode: how many announces may be outstanding; 0 = paced mode. */
   private window = 0
@@ -115,7 +117,14 @@ export class LoadGenerator {
   outstanding = 0
   private lastFrameAt = 0
 
-  constructor(readonly port: number, readonly count: number, readonly swarms: number) {
+  readonly ports: number[]
+
+  /**
+   * Several ports (tracker nodes sharing swarms): peer i connects to node floor(i / swarms) % n,
+   * so that every swarm (peers s, s + swarms, s + 2 swarms, ...) has members on every node.
+   */
+  constructor(port: number | number[], readonly count: number, readonly swarms: number) {
+    this.ports = Array.isArray(port) ? port : [port]
     this.announceSentAt = new Float64Array(count)
     this.answerSentAt = new Float64Array(count * OFFERS_PER_ANNOUNCE)
   }
@@ -135,7 +144,8 @@ export class LoadGenerator {
     const base = `{"action":"announce","info_hash":"${ih}","peer_id":"${pid}","uploaded":0,"downloaded":0,"left":1000`
     const offers = Array.from({ length: OFFERS_PER_ANNOUNCE }, (_, s) => `{"offer_id":"${offerId(idx, s)}","offer":{"type":"offer","sdp":${OFFER_SDP_JSON}}}`)
     return new Promise((resolve, reject) => {
-      const sock = connect({ host: '127.0.0.1', port: this.port })
+      const port = this.ports[this.nodeOf(idx)]!
+      const sock = connect({ host: '127.0.0.1', port })
       const peer: Peer = {
         idx, sock, pending: null, open: false, upgraded: false, inFlight: false, seq: 0,
         announceWithOffers: text(`${base},"numwant":${OFFERS_PER_ANNOUNCE},"offers":[${offers.join(',')}]}`),
@@ -146,7 +156,7 @@ export class LoadGenerator {
       sock.setNoDelay(true)
       sock.once('error', reject)
       sock.once('connect', () => {
-        sock.write(`GET /announce HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        sock.write(`GET /announce HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
       })
       sock.on('data', (chunk: Buffer) => {
@@ -200,7 +210,7 @@ export class LoadGenerator {
       const offerer = Number(oid.slice(2, 14))
       const slot = oid.charCodeAt(14) - 48
       const now = performance.now()
-      if (this.recordLatency) this.latencies.push(now - this.announceSentAt[offerer]!)
+      if (this.recordLatency) this.record(now - this.announceSentAt[offerer]!, offerer, p.idx)
       this.answerSentAt[offerer * OFFERS_PER_ANNOUNCE + slot] = now
       if (p.open) p.sock.write(text(p.answerPrefix + `"to_peer_id":"${from}","offer_id":"${oid}"}`))
       return
@@ -210,7 +220,10 @@ export class LoadGenerator {
       const o = s.indexOf(OFFER_ID_MARK) + OFFER_ID_MARK.length
       const oid = s.toString('latin1', o, o + 20)
       const k = Number(oid.slice(2, 14)) * OFFERS_PER_ANNOUNCE + oid.charCodeAt(14) - 48
-      if (this.recordLatency) this.latencies.push(performance.now() - this.answerSentAt[k]!)
+      if (this.recordLatency) {
+        const q = s.indexOf(PEER_ID_MARK) + PEER_ID_MARK.length
+        this.record(performance.now() - this.answerSentAt[k]!, Number(s.toString('latin1', q + 8, q + 20)), p.idx)
+      }
       return
     }
     if (s.indexOf(INTERVAL_MARK) >= 0) {
@@ -226,6 +239,13 @@ export class LoadGenerator {
       this.c.failures++
       this.lastFailure = s.toString()
     }
+  }
+
+  nodeOf(idx: number): number { return Math.floor(idx / this.swarms) % this.ports.length }
+
+  private record(ms: number, from: number, to: number): void {
+    this.latencies.push(ms)
+    if (this.ports.length > 1 && this.nodeOf(from) !== this.nodeOf(to)) this.crossLatencies.push(ms)
   }
 
   announce(p: Peer, withOffers: boolean): void {

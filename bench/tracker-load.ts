@@ -15,6 +15,10 @@
 //     Each is the best of three windows, and is also given per second of tracker CPU time.
 //  4. the same against a bare `ws` server that answers every frame with a constant reply and
 //     tracks nothing: the floor any ws-based tracker pays, to read the ratios against.
+// Cluster targets (issue 12): redis-1 is one tracker node on a redis-server (REDIS_URL), redis-2
+// two nodes on one redis-server with the peers split so that every swarm spans both nodes;
+// Redis runs pinned to core 0 beside the nodes and its CPU counts as tracker CPU. They add the
+// cross-node relay latency and Redis's used_memory per connected peer.
 // The targets run in turn, ROUNDS times; each figure is the best of the rounds (this machine is
 // shared, and outside load comes in bursts).
 // Env: PEERS (10000), SWARMS (1000), INTERVAL (10 s), STEADY (15 s), SATURATE (7 s),
@@ -26,6 +30,8 @@ import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import { procsStat, startBenchRedis } from './tracker-cluster'
+import type { BenchRedis } from './tracker-cluster'
 import { LoadGenerator } from './tracker-gen'
 import type { Counters } from './tracker-gen'
 
@@ -55,12 +61,17 @@ function shippedFlags(): string[] {
   return raw
 }
 
-/** What runs: each target as shipped, plus bittorrent-tracker under our flags, for fairness. */
-interface Target { name: string; kind: string; flags: string[] }
+/**
+ * What runs: each target as shipped, plus bittorrent-tracker under our flags, for fairness.
+ * `nodes`: tracker nodes on one redis-server (REDIS_URL), the simulated peers split among them.
+ */
+interface Target { name: string; kind: string; flags: string[]; nodes?: number }
 function targets(): Target[] {
   const ours = shippedFlags()
   const all: Target[] = [
     { name: 'tabswarm', kind: 'tabswarm', flags: ours },
+    { name: 'redis-1', kind: 'tabswarm-redis', flags: ours, nodes: 1 },
+    { name: 'redis-2', kind: 'tabswarm-redis', flags: ours, nodes: 2 },
     { name: 'bittorrent-tracker', kind: 'bittorrent-tracker', flags: [] },
     { name: 'bittorrent-tracker, our flags', kind: 'bittorrent-tracker', flags: ours },
     { name: 'ws-floor', kind: 'ws-floor', flags: [] },
@@ -69,9 +80,9 @@ function targets(): Target[] {
   return only ? all.filter((t) => only.includes(t.name)) : all
 }
 
-async function startTracker(kind: string, flags: readonly string[]): Promise<TrackerProc> {
+async function startTracker(kind: string, flags: readonly string[], redisUrl = ''): Promise<TrackerProc> {
   const child = spawn('bash', ['-c',
-    `(ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn)) && exec taskset -c 0 "${process.execPath}" ${flags.join(' ')} --expose-gc --import tsx bench/tracker-server.ts ${kind} ${INTERVAL}`],
+    `(ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn)) && exec taskset -c 0 "${process.execPath}" ${flags.join(' ')} --expose-gc --import tsx bench/tracker-server.ts ${kind} ${INTERVAL} ${redisUrl}`],
   { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const waiters: ((l: string) => void)[] = []
@@ -91,14 +102,7 @@ async function startTracker(kind: string, flags: readonly string[]): Promise<Tra
   }
 }
 
-/** RSS in bytes and CPU seconds (user+system) of a process, from /proc. */
-function procStat(pid: number): { rss: number; cpu: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  const ticks = Number(fields[11]) + Number(fields[12]) // utime, stime (fields 14, 15)
-  return { rss, cpu: ticks / 100 }
-}
+const procStat = procsStat
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -106,19 +110,25 @@ interface Window {
   seconds: number; announces: number; relays: number; trackerCpu: number; genCpu: number; failures: number
   /** Announces per second of tracker CPU time: capacity of one full core, robust to sharing. */
   perCpuSecond: number
+  /** The redis-server's share of trackerCpu (cluster targets; NaN otherwise). */
+  redisCpu: number
 }
-const EMPTY: Window = { seconds: 0, announces: NaN, relays: NaN, trackerCpu: NaN, genCpu: NaN, failures: 0, perCpuSecond: NaN }
+/** The redis-server of the target being measured, if any: its CPU is also reported apart. */
+let redisPid = 0
+const EMPTY: Window = { seconds: 0, announces: NaN, relays: NaN, trackerCpu: NaN, genCpu: NaN, failures: 0, perCpuSecond: NaN, redisCpu: NaN }
 
 /** Counts what happens during `ms`, along with both processes' CPU use. */
-async function measure(gen: LoadGenerator, pid: number, ms: number): Promise<Window> {
+async function measure(gen: LoadGenerator, pid: readonly number[], ms: number): Promise<Window> {
   const c0: Counters = gen.snapshot()
   const p0 = procStat(pid)
+  const r0 = redisPid ? procStat([redisPid]).cpu : NaN
   const g0 = process.cpuUsage()
   const t0 = performance.now()
   await sleep(ms)
   const seconds = (performance.now() - t0) / 1000
   const c1 = gen.snapshot()
   const p1 = procStat(pid)
+  const r1 = redisPid ? procStat([redisPid]).cpu : NaN
   const g1 = process.cpuUsage(g0)
   const announced = c1.announcesAnswered - c0.announcesAnswered
   return {
@@ -127,6 +137,7 @@ async function measure(gen: LoadGenerator, pid: number, ms: number): Promise<Win
     announces: announced / seconds,
     relays: (c1.offersReceived - c0.offersReceived + c1.answersReceived - c0.answersReceived) / seconds,
     trackerCpu: (p1.cpu - p0.cpu) / seconds,
+    redisCpu: (r1 - r0) / seconds,
     genCpu: (g1.user + g1.system) / 1e6 / seconds,
     failures: c1.failures - c0.failures,
   }
@@ -136,7 +147,7 @@ async function measure(gen: LoadGenerator, pid: number, ms: number): Promise<Win
  * The best of several short windows: other work on these cores comes and goes, and a window it
  * hit understates what the tracker can do. Every target gets the same treatment.
  */
-async function bestOf(gen: LoadGenerator, pid: number, windows: number, ms: number): Promise<Window> {
+async function bestOf(gen: LoadGenerator, pid: readonly number[], windows: number, ms: number): Promise<Window> {
   let best = await measure(gen, pid, ms)
   for (let i = 1; i < windows; i++) {
     const w = await measure(gen, pid, ms)
@@ -153,6 +164,10 @@ function percentile(sorted: number[], p: number): number {
 
 interface Result {
   kind: string; held: number; connectS: number; paced: Window; p50: number; p99: number
+  /** Relays whose two peers are on different nodes (two-node targets only). */
+  crossP50: number; crossP99: number
+  /** Redis used_memory per connected peer (bytes), cluster targets only. */
+  redisPerPeer: number
   rssPerPeer: number; rssIdle: number; rssLoaded: number; heapPerPeer: number; saturated: Window; plain: Window
 }
 
@@ -160,13 +175,31 @@ interface Result {
 async function run(target: Target): Promise<Result> {
   const kind = target.name
   const relays = target.kind !== 'ws-floor'
-  const t = await startTracker(target.kind, target.flags)
-  const pid = t.child.pid!
+  let redis: BenchRedis | null = null
+  const nodes: TrackerProc[] = []
+  try {
+    if (target.nodes) redis = await startBenchRedis()
+    for (let i = 0; i < (target.nodes ?? 1); i++) nodes.push(await startTracker(target.kind, target.flags, redis?.url))
+  } catch (err) {
+    for (const n of nodes) n.child.kill('SIGKILL')
+    redis?.stop()
+    throw err
+  }
+  // CPU counts every process doing tracker work: the nodes and Redis.
+  const pid = [...nodes.map((n) => n.child.pid!), ...(redis ? [redis.pid] : [])]
+  const nodePids = nodes.map((n) => n.child.pid!)
+  redisPid = redis?.pid ?? 0
+  const gcAll = async (): Promise<HeapFigures> => {
+    const hs = await Promise.all(nodes.map((n) => n.gc()))
+    return hs.reduce((a, b) => ({ heapUsed: a.heapUsed + b.heapUsed, heapTotal: a.heapTotal + b.heapTotal, external: a.external + b.external, arrayBuffers: a.arrayBuffers + b.arrayBuffers }))
+  }
+  const t = { gc: gcAll }
   try {
     await sleep(300)
     const heapIdle = await t.gc()
-    const rssIdle = procStat(pid).rss
-    const gen = new LoadGenerator(t.port, PEERS, SWARMS)
+    const rssIdle = procStat(nodePids).rss
+    const redisIdle = redis ? await redis.usedMemory() : NaN
+    const gen = new LoadGenerator(nodes.map((n) => n.port), PEERS, SWARMS)
     const c0 = performance.now()
     await gen.connectAll()
     const connectS = (performance.now() - c0) / 1000
@@ -180,10 +213,14 @@ async function run(target: Target): Promise<Result> {
     stopPaced()
     await gen.settle()
     const lat = gen.latencies.sort((a, b) => a - b)
+    const cross = gen.crossLatencies.sort((a, b) => a - b)
+    if (cross.length) log(kind, `cross-node relays: ${cross.length} of ${lat.length}, p50/p99 ${percentile(cross, 0.5).toFixed(1)}/${percentile(cross, 0.99).toFixed(1)} ms`)
+    const redisLoaded = redis ? await redis.usedMemory() : NaN
+    if (redis) log(kind, `Redis used_memory ${(redisIdle / 1048576).toFixed(1)} → ${(redisLoaded / 1048576).toFixed(1)} MiB: ${((redisLoaded - redisIdle) / PEERS).toFixed(0)} bytes per peer`)
     log(kind, `paced ${paced.announces.toFixed(0)} announces/s, ${paced.relays.toFixed(0)} relays/s, tracker CPU ${(paced.trackerCpu * 100).toFixed(0)}%, p50/p99 ${percentile(lat, 0.5).toFixed(1)}/${percentile(lat, 0.99).toFixed(1)} ms`)
 
     const heapLoaded = await t.gc()
-    const rssLoaded = procStat(pid).rss
+    const rssLoaded = procStat(nodePids).rss
     const mib = (n: number): string => (n / 1048576).toFixed(0)
     log(kind, `after a full GC, idle → loaded (MiB): RSS ${mib(rssIdle)} → ${mib(rssLoaded)}, JS heap used ${mib(heapIdle.heapUsed)} → ${mib(heapLoaded.heapUsed)}, ` +
       `committed ${mib(heapIdle.heapTotal)} → ${mib(heapLoaded.heapTotal)}, external ${mib(heapIdle.external)} → ${mib(heapLoaded.external)}`)
@@ -208,11 +245,15 @@ async function run(target: Target): Promise<Result> {
     gen.closeAll()
     return {
       kind, held, connectS, paced, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99),
+      crossP50: percentile(cross, 0.5), crossP99: percentile(cross, 0.99), redisPerPeer: (redisLoaded - redisIdle) / PEERS,
       rssPerPeer: (rssLoaded - rssIdle) / PEERS, rssIdle, rssLoaded, heapPerPeer: (heapLoaded.heapUsed - heapIdle.heapUsed) / PEERS, saturated, plain,
     }
   } finally {
-    t.child.stdin.end()
-    t.child.kill('SIGKILL')
+    for (const n of nodes) {
+      n.child.stdin.end()
+      n.child.kill('SIGKILL')
+    }
+    redis?.stop()
   }
 }
 
@@ -230,7 +271,7 @@ function combine(rs: Result[]): Result {
   return {
     ...mem,
     held: Math.min(...rs.map((r) => r.held)),
-    paced: paced.paced, p50: paced.p50, p99: paced.p99,
+    paced: paced.paced, p50: paced.p50, p99: paced.p99, crossP50: paced.crossP50, crossP99: paced.crossP99,
     saturated: best(rs, (r) => r.saturated.announces || 0).saturated,
     plain: best(rs, (r) => r.plain.announces).plain,
   }
@@ -267,19 +308,36 @@ async function main(): Promise<void> {
     ['paced: announces/s', (r) => f0(r.paced.announces)],
     ['paced: relays/s (offers + answers delivered)', (r) => f0(r.paced.relays)],
     ['paced: relay latency p50 / p99 (ms)', (r) => (Number.isNaN(r.p50) ? 'n/a' : `${r.p50.toFixed(2)} / ${r.p99.toFixed(2)}`)],
-    ['paced: tracker CPU (one core)', (r) => pct(r.paced.trackerCpu)],
+    ['paced: cross-node relay latency p50 / p99 (ms)', (r) => (Number.isNaN(r.crossP50) ? 'n/a' : `${r.crossP50.toFixed(2)} / ${r.crossP99.toFixed(2)}`)],
+    ['paced: tracker CPU (nodes + Redis, one core)', (r) => pct(r.paced.trackerCpu)],
     ['saturated: announces/s (5 offers each, all answered)', (r) => f0(r.saturated.announces)],
     ['saturated: announces per tracker CPU-second', (r) => f0(r.saturated.perCpuSecond)],
     ['saturated: relays/s', (r) => f0(r.saturated.relays)],
     ['saturated: tracker / generator CPU', (r) => `${pct(r.saturated.trackerCpu)} / ${pct(r.saturated.genCpu)}`],
+    ['saturated: of which redis-server CPU', (r) => pct(r.saturated.redisCpu)],
+    ['saturated: announces per redis-server CPU-second', (r) => f0(r.saturated.announces / r.saturated.redisCpu)],
     ['announce-only saturated: announces/s', (r) => f0(r.plain.announces)],
     ['announce-only: announces per tracker CPU-second', (r) => f0(r.plain.perCpuSecond)],
-    ['tracker RSS per connected peer (KiB)', (r) => (r.rssPerPeer / 1024).toFixed(2)],
+    ['tracker RSS per connected peer (KiB, all nodes)', (r) => (r.rssPerPeer / 1024).toFixed(2)],
+    ['Redis used_memory per connected peer (bytes)', (r) => (Number.isNaN(r.redisPerPeer) ? 'n/a' : r.redisPerPeer.toFixed(0))],
     ['tracker live JS heap per connected peer (KiB)', (r) => (r.heapPerPeer / 1024).toFixed(2)],
     ['tracker RSS idle → loaded (MiB)', (r) => `${(r.rssIdle / 1048576).toFixed(0)} → ${(r.rssLoaded / 1048576).toFixed(0)}`],
   ]
   console.log(`\n| metric | ${list.map((t) => t.name).join(' | ')} |\n|${' --- |'.repeat(list.length + 1)}`)
   for (const [name, f] of rows) console.log(`| ${name} | ${results.map(f).join(' | ')} |`)
+  const f2 = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(2))
+  if (ours) {
+    for (const name of ['redis-1', 'redis-2']) {
+      const r = byName(name)
+      if (!r) continue
+      console.log(`\n${name} / in-memory tabswarm:`)
+      console.log(`  saturated announces per CPU-second (nodes + Redis)   ${f2(r.saturated.perCpuSecond / ours.saturated.perCpuSecond)}x   (floor asked: >= 0.5)`)
+      console.log(`  announce-only per CPU-second (nodes + Redis)         ${f2(r.plain.perCpuSecond / ours.plain.perCpuSecond)}x`)
+      console.log(`  saturated announces/s (wall, all on one core)        ${f2(r.saturated.announces / ours.saturated.announces)}x`)
+      if (!Number.isNaN(r.crossP99)) console.log(`  paced cross-node relay p99 / in-memory relay p99     ${f2(r.crossP99 / ours.p99)}x   (floor asked: <= 2)`)
+      else console.log(`  paced relay p99 / in-memory relay p99                ${f2(r.p99 / ours.p99)}x`)
+    }
+  }
   if (!ours || !theirs) return
   const ratio = (a: number, b: number): string => (a / b).toFixed(2)
   const line = (label: string, f: (r: Result) => number, asked = ''): void => {

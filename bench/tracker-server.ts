@@ -1,6 +1,6 @@
 // Child process of bench/tracker-load.ts: runs one tracker implementation on 127.0.0.1 and
 // reports its port. Both implementations run under the same wrapper, flags and CPU pinning.
-//   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|bittorrent-tracker|ws-floor> <interval s>
+//   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|tabswarm-redis|bittorrent-tracker|ws-floor> <interval s> [redis url]
 // stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers
 // "GC <warnings> <heapUsed> <heapTotal> <external> <arrayBuffers>" (bytes).
 
@@ -11,11 +11,12 @@ const interval = Number(process.argv[3] ?? 120)
 let port: number
 let warnings = 0
 
-if (kind === 'tabswarm') {
+if (kind === 'tabswarm' || kind === 'tabswarm-redis') {
   const { createTracker } = await import('../signal-tracker/server')
   // Defaults everywhere (rate limit, pings, caps) except the per-IP cap: every simulated peer
-  // comes from 127.0.0.1.
-  const t = createTracker({ host: '127.0.0.1', port: 0, staticDir: null, announceInterval: interval, maxConnPerIp: 1_000_000 })
+  // comes from 127.0.0.1. tabswarm-redis: a cluster node on the Redis at argv[4].
+  const redisUrl = kind === 'tabswarm-redis' ? process.argv[4] : undefined
+  const t = createTracker({ host: '127.0.0.1', port: 0, staticDir: null, announceInterval: interval, maxConnPerIp: 1_000_000, ...(redisUrl ? { redisUrl } : {}) })
   await t.ready
   port = t.address().port
 } else if (kind === 'bittorrent-tracker') {

@@ -48,14 +48,27 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n
 }
 
-/** HOST, PORT, ICE_SERVERS, ADMIN_TOKEN, MAX_CONN_PER_IP, STATIC_DIR. */
+/** A redis:// or rediss:// URL (REDIS_URL), checked here so a typo stops the start. */
+export function parseRedisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  let u: URL
+  try { u = new URL(raw.trim()) } catch { throw new ConfigError(`REDIS_URL is not a URL: ${JSON.stringify(raw)}; expected e.g. redis://127.0.0.1:6379`) }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(u.protocol)}`)
+  return u.href
+}
+
+/** HOST, PORT, ICE_SERVERS, ADMIN_TOKEN, MAX_CONN_PER_IP, STATIC_DIR, ANNOUNCE_INTERVAL, EVICTION_GRACE, REDIS_URL. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): TrackerOptions {
   const opts: TrackerOptions = {
     host: env.HOST?.trim() || '127.0.0.1',
     port: integer(env, 'PORT', 8000, 0, 65535),
     iceServers: parseIceServers(env.ICE_SERVERS),
     maxConnPerIp: integer(env, 'MAX_CONN_PER_IP', 1000, 1, 1_000_000),
+    announceInterval: integer(env, 'ANNOUNCE_INTERVAL', 120, 1, 86_400),
+    evictionGraceMs: integer(env, 'EVICTION_GRACE', 30, 0, 86_400) * 1000,
   }
+  const redisUrl = parseRedisUrl(env.REDIS_URL)
+  if (redisUrl) opts.redisUrl = redisUrl
   if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN !== '') opts.adminToken = env.ADMIN_TOKEN
   if (env.STATIC_DIR) opts.staticDir = env.STATIC_DIR
   return opts

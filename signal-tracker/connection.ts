@@ -11,7 +11,8 @@ import {
 } from '../shared/tracker-protocol'
 import * as frames from './frames'
 import { Refusal } from './swarm'
-import type { Peer, RefusalCode, Sink, TrackerState } from './swarm'
+import type { TrackerCore } from './core'
+import type { Peer, RefusalCode, Sink } from './swarm'
 
 export interface GatewayOptions {
   /** Token bucket per connection; null disables it. */
@@ -84,7 +85,7 @@ export class Gateway {
   readonly refusals: Record<RefusalCode, number> = {
     rate_limited: 0, binary_frame: 0, frame_too_large: 0, malformed: 0, peer_id_taken: 0,
     too_many_peer_ids: 0, too_many_torrents: 0, no_pending_offer: 0, scrape_without_hash: 0,
-    connection_limit: 0, slow_consumer: 0, internal_error: 0,
+    connection_limit: 0, slow_consumer: 0, internal_error: 0, tracker_unavailable: 0,
   }
 
   private corked: TrackerSocket[] = []
@@ -97,7 +98,7 @@ export class Gateway {
     }
   }
 
-  constructor(readonly state: TrackerState, readonly opts: GatewayOptions) {}
+  constructor(readonly state: TrackerCore, readonly opts: GatewayOptions) {}
 
   uncorkLater(ws: TrackerSocket): void {
     if (this.corked.push(ws) === 1) setImmediate(this.uncorkAll)
@@ -147,7 +148,7 @@ export class Gateway {
       action = msg.action
       if (msg.kind === Kind.Scrape) {
         if (msg.info_hash.length === 0) throw new Refusal('scrape_without_hash', 'scrape needs info_hash (the tracker does not list every torrent)')
-        ws.deliver(this.state.scrape(msg.info_hash))
+        this.state.scrapeTo(ws, msg.info_hash)
         return
       }
       infoHash = msg.info_hash
@@ -181,7 +182,7 @@ export class Gateway {
     return np
   }
 
-  refuse(ws: TrackerSocket, code: RefusalCode, reason: string, action?: string, infoHash?: string): void {
+  refuse(ws: Sink, code: RefusalCode, reason: string, action?: string, infoHash?: string): void {
     this.badFrames++
     this.refusals[code]++
     ws.deliver(frames.failure(reason, action, infoHash))

@@ -29,23 +29,31 @@ export interface HistoryOptions {
   windowMs?: number
 }
 
-export function createStatsHistory(read: () => { peers: number; torrents: number }, opts: HistoryOptions = {}): StatsHistory {
+type Counts = { peers: number; torrents: number }
+
+export function createStatsHistory(read: () => Counts | Promise<Counts>, opts: HistoryOptions = {}): StatsHistory {
   const intervalMs = Math.max(10, opts.intervalMs ?? 10_000)
   const windowMs = Math.max(intervalMs, opts.windowMs ?? 60 * 60_000)
   const max = Math.ceil(windowMs / intervalMs) + 1
   const samples: HistorySample[] = []
+  // A failed read (say, the state store is unreachable) leaves a gap, not a crash.
+  const failed = (err: unknown) => console.error('signal-tracker: history sample failed', err)
 
+  const push = (s: Counts, now: number): void => {
+    samples.push({ t: now, peers: count(s.peers), torrents: count(s.torrents) })
+    while (samples.length > max || (samples.length > 0 && samples[0]!.t < now - windowMs)) samples.shift()
+  }
+
+  // Cluster-wide figures come from Redis (a promise); one process's from memory (at once).
   const record = (now = Date.now()): void => {
-    let s: { peers: number; torrents: number }
+    let s: Counts | Promise<Counts>
     try {
       s = read()
     } catch (err) {
-      // A failed read (say, the state store is unreachable) leaves a gap, not a crash.
-      console.error('signal-tracker: history sample failed', err)
-      return
+      return failed(err)
     }
-    samples.push({ t: now, peers: count(s.peers), torrents: count(s.torrents) })
-    while (samples.length > max || (samples.length > 0 && samples[0]!.t < now - windowMs)) samples.shift()
+    if (s instanceof Promise) s.then((c) => push(c, now), failed)
+    else push(s, now)
   }
 
   record()

@@ -7,20 +7,18 @@ import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, resolve, sep } from 'node:path'
 import { hexToBinaryString } from '../shared/binary'
-import { fileView, filesView, peersView, statsView } from './admin'
-import type { Gateway } from './connection'
+import { ViewUnavailable } from './admin-views'
+import type { AdminViews } from './admin-views'
 import type { StatsHistory } from './history'
-import type { TrackerState } from './swarm'
 
 export interface IceServer { urls: string | string[]; username?: string; credential?: string }
 
 export interface HttpContext {
-  state: TrackerState
-  gateway: Gateway
+  /** The admin JSON views (in-memory or cluster-wide). */
+  views: AdminViews
   iceServers: IceServer[]
   adminToken: string | undefined
   staticDir: string | null
-  startedAt: number
   /** Peers and torrents over the last hour, for the dashboard chart (GET /api/history). */
   history?: StatsHistory
 }
@@ -65,6 +63,7 @@ function limitOf(url: URL): number {
 export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(ctx, req, res).catch((err: unknown) => {
+      if (err instanceof ViewUnavailable && !res.headersSent) return json(res, 503, { error: err.message })
       console.error('signal-tracker: http error', err)
       if (!res.headersSent) json(res, 500, { error: 'internal error' })
       else res.destroy()
@@ -89,13 +88,13 @@ async function handle(ctx: HttpContext, req: IncomingMessage, res: ServerRespons
     if (!authorized(req, ctx.adminToken)) {
       return json(res, 401, { error: 'admin token required' })
     }
-    if (path === '/api/stats') return json(res, 200, statsView(ctx.state, ctx.gateway, ctx.startedAt))
-    if (path === '/api/files') return json(res, 200, filesView(ctx.state, limitOf(url)))
-    if (path === '/api/peers') return json(res, 200, peersView(ctx.state, limitOf(url)))
+    if (path === '/api/stats') return json(res, 200, await ctx.views.stats())
+    if (path === '/api/files') return json(res, 200, await ctx.views.files(limitOf(url)))
+    if (path === '/api/peers') return json(res, 200, await ctx.views.peers(limitOf(url)))
     if (path === '/api/history') return json(res, 200, ctx.history?.view() ?? { intervalMs: 0, windowMs: 0, samples: [] })
     const m = /^\/api\/files\/([0-9a-fA-F]{40})$/.exec(path)
     if (m) {
-      const view = fileView(ctx.state, hexToBinaryString(m[1]!))
+      const view = await ctx.views.file(hexToBinaryString(m[1]!))
       return view ? json(res, 200, view) : json(res, 404, { error: 'no such torrent' })
     }
     if (path.startsWith('/api/files/')) return json(res, 400, { error: 'info hash must be 40 hex characters' })

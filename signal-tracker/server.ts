@@ -7,8 +7,16 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
 import { MAX_FRAME_BYTES } from '../shared/tracker-protocol'
+import { randomBytes } from 'node:crypto'
 import { statsView } from './admin'
 import type { StatsView } from './admin'
+import { memoryViews } from './admin-views'
+import type { AdminViews } from './admin-views'
+import { connectRedis } from './cluster/redis'
+import { startNode } from './cluster/node'
+import type { NodeLife } from './cluster/node'
+import { ClusterState } from './cluster/state'
+import { clusterViews } from './cluster/views'
 import { Gateway, TrackerSocket } from './connection'
 import { createStatsHistory } from './history'
 import { createRequestHandler } from './http'
@@ -47,13 +55,19 @@ export interface TrackerOptions {
   maxBufferedBytes?: number
   /** Period of the dashboard's peers/torrents history samples (default 10 s, an hour kept). */
   historyIntervalMs?: number
+  /** Set: this process is one node of a cluster sharing swarms through this Redis (cluster/). */
+  redisUrl?: string
+  /** The node's id in the cluster (default: random). */
+  nodeId?: string
+  /** Node heartbeat period (default: a quarter of interval + grace, from 250 ms to 2 s). */
+  heartbeatMs?: number
 }
 
 export interface Tracker {
   ready: Promise<void>
   address(): { host: string; port: number; url: string }
   close(): Promise<void>
-  /** The same numbers as GET /api/stats. */
+  /** The same numbers as GET /api/stats; on a cluster node, this node's own share of them. */
   stats(): StatsView
 }
 
@@ -67,22 +81,37 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
   const host = opts.host ?? '127.0.0.1'
   const interval = opts.announceInterval ?? 120
   const startedAt = Date.now()
-  const state = new TrackerState({
+  const stateOpts = {
     interval,
     evictionGraceMs: opts.evictionGraceMs ?? 30_000,
     offerTtlMs: opts.offerTtlMs ?? 50_000,
     maxTorrentsPerPeer: opts.maxTorrentsPerPeer ?? 1000,
     maxPendingOffersPerPeer: opts.maxPendingOffersPerPeer ?? 256,
-  })
+  }
+  // Without REDIS_URL nothing of cluster/ runs: the plain in-memory state, as ever.
+  const link = opts.redisUrl ? connectRedis(opts.redisUrl) : null
+  const nodeId = opts.nodeId ?? randomBytes(6).toString('hex')
+  const state = link ? new ClusterState(stateOpts, nodeId, link) : new TrackerState(stateOpts)
   const gateway = new Gateway(state, {
     rateLimit: opts.rateLimit === false ? null : (opts.rateLimit ?? { perSecond: 50, burst: 200 }),
     maxConnPerIp: opts.maxConnPerIp ?? 1000,
     maxPeerIdsPerConnection: opts.maxPeerIdsPerConnection ?? 16,
     maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
   })
-  const history = createStatsHistory(() => statsView(state, gateway, startedAt), { intervalMs: opts.historyIntervalMs })
+  let life: NodeLife | null = null
+  let views: AdminViews = memoryViews(state, gateway, startedAt)
+  if (link && state instanceof ClusterState) {
+    const lifetime = interval * 1000 + stateOpts.evictionGraceMs
+    const heartbeatMs = opts.heartbeatMs ?? Math.max(250, Math.min(2000, Math.round(lifetime / 4)))
+    state.refuse = (sink, code, reason, action, ih) => gateway.refuse(sink, code, reason, action, ih)
+    life = startNode(state, gateway, startedAt, heartbeatMs)
+    views = clusterViews(state, life, heartbeatMs)
+  }
+  // The same figures as GET /api/stats: cluster-wide on a cluster node.
+  const history = createStatsHistory(() => views.stats(), { intervalMs: opts.historyIntervalMs })
   const http = createServer(createRequestHandler({
-    state, gateway, startedAt, history,
+    views,
+    history,
     iceServers: opts.iceServers ?? [],
     adminToken: opts.adminToken || undefined,
     staticDir: opts.staticDir === undefined ? DEFAULT_STATIC_DIR : opts.staticDir,
@@ -107,13 +136,16 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
   ]
   for (const t of timers) t.unref()
 
-  const ready = new Promise<void>((resolveReady, reject) => {
+  const listening = new Promise<void>((resolveReady, reject) => {
     http.once('error', reject)
     http.listen(opts.port ?? 8000, host, () => {
       http.off('error', reject)
       resolveReady()
     })
   })
+  // A node also waits (a few seconds at most) for Redis: it starts anyway if Redis is away,
+  // answering announces with "tracker temporarily unavailable" until it comes.
+  const ready = link ? Promise.all([listening, link.ready]).then(() => {}) : listening
 
   let closing: Promise<void> | undefined
   return {
@@ -130,8 +162,10 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
         history.stop()
         gateway.closeAll()
         wss.close()
-        http.close(() => done())
+        const stopped = life ? life.stop().then(() => link!.close()) : Promise.resolve()
+        const closed = new Promise<void>((r) => http.close(() => r()))
         http.closeAllConnections()
+        void Promise.all([stopped, closed]).then(() => done())
       })
       return closing
     },

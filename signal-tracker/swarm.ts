@@ -4,6 +4,7 @@
 // removal, a bounded weighted pick); only the periodic sweep walks everything.
 
 import type { AnnounceMessage, AnswerMessage } from '../shared/tracker-protocol'
+import type { TrackerCore } from './core'
 import * as frames from './frames'
 import { pickWeighted, uploadWeight } from './select'
 
@@ -21,7 +22,7 @@ export class Refusal extends Error {
 export type RefusalCode =
   | 'rate_limited' | 'binary_frame' | 'frame_too_large' | 'malformed' | 'peer_id_taken'
   | 'too_many_peer_ids' | 'too_many_torrents' | 'no_pending_offer' | 'scrape_without_hash'
-  | 'connection_limit' | 'slow_consumer' | 'internal_error'
+  | 'connection_limit' | 'slow_consumer' | 'internal_error' | 'tracker_unavailable'
 
 export class Peer {
   readonly idJson: string
@@ -81,7 +82,7 @@ export interface StateOptions {
   maxPendingOffersPerPeer: number
 }
 
-export class TrackerState {
+export class TrackerState implements TrackerCore {
   readonly peers = new Map<string, Peer>()
   readonly swarms = new Map<string, Swarm>()
   readonly withPending = new Set<Peer>()
@@ -100,7 +101,7 @@ export class TrackerState {
 
   constructor(readonly opts: StateOptions) {}
 
-  private get lifetimeMs(): number { return this.opts.interval * 1000 + this.opts.evictionGraceMs }
+  protected get lifetimeMs(): number { return this.opts.interval * 1000 + this.opts.evictionGraceMs }
 
   /** Handles an announce from `peer` (already bound to its socket): membership, reply, offers. */
   announce(peer: Peer, msg: AnnounceMessage, now: number): void {
@@ -135,7 +136,7 @@ export class TrackerState {
     if (msg.offers.length > 0) this.relayOffers(m, msg, now)
   }
 
-  private join(peer: Peer, swarm: Swarm, now: number, msg: AnnounceMessage): Membership {
+  protected join(peer: Peer, swarm: Swarm, now: number, msg: AnnounceMessage): Membership {
     const m = new Membership(peer, swarm, now + this.lifetimeMs)
     m.seeder = msg.left === 0 || msg.event === 'completed'
     if (msg.event === 'completed') swarm.completed++
@@ -147,7 +148,7 @@ export class TrackerState {
     return m
   }
 
-  private updateRole(m: Membership, msg: AnnounceMessage): void {
+  protected updateRole(m: Membership, msg: AnnounceMessage): void {
     const seeder = msg.left === 0 || msg.event === 'completed' ? true : msg.left === undefined ? m.seeder : false
     if (seeder === m.seeder) return
     const s = m.swarm
@@ -161,7 +162,7 @@ export class TrackerState {
   }
 
   /** Reported totals are cumulative per torrent; a drop means the client restarted counting. */
-  private report(m: Membership, msg: AnnounceMessage): void {
+  protected report(m: Membership, msg: AnnounceMessage): void {
     if (msg.uploaded !== undefined) {
       const d = msg.uploaded >= m.uploaded ? msg.uploaded - m.uploaded : msg.uploaded
       m.uploaded = msg.uploaded
@@ -177,7 +178,7 @@ export class TrackerState {
   }
 
   /** First name wins, except that a seeder's word replaces a leecher's (it has the metadata). */
-  private catalogue(s: Swarm, msg: AnnounceMessage, seeder: boolean): void {
+  protected catalogue(s: Swarm, msg: AnnounceMessage, seeder: boolean): void {
     if (s.name !== undefined && (s.nameFromSeeder || !seeder)) return
     if (msg.file_name) s.name = msg.file_name
     if (msg.file_size !== undefined) s.size = msg.file_size
@@ -248,7 +249,11 @@ export class TrackerState {
     return frames.scrapeResponse(files, this.opts.interval)
   }
 
-  private leave(m: Membership): void {
+  scrapeTo(sink: Sink, hashes: readonly string[]): void {
+    sink.deliver(this.scrape(hashes))
+  }
+
+  protected leave(m: Membership): void {
     const s = m.swarm
     const last = s.members.pop()!
     if (last !== m) {

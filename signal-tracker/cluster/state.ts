@@ -1,0 +1,315 @@
+// One node of a cluster of trackers sharing swarms through Redis. Local bookkeeping (which
+// peer is on which socket, its roles and reported bytes, rate limits, refusals) is the
+// in-memory TrackerState's; what every node must agree on (who is in a swarm, its counts,
+// its name) lives in Redis, and relays travel between nodes on per-node channels. An announce
+// is one Lua script (scripts.ts); offers to peers on other nodes are published to the node in
+// the peer's route; answers go back to the node the offer came from, which alone knows the
+// pending offer (the same rule as in one process).
+
+import type { AnnounceMessage, AnswerMessage } from '../../shared/tracker-protocol'
+import { binaryStringToHex, hexToBinaryString } from '../../shared/binary'
+import * as frames from '../frames'
+import { pickWeighted, uploadWeight } from '../select'
+import { Peer, Refusal, Swarm, TrackerState } from '../swarm'
+import type { Membership, RefusalCode, Sink, StateOptions } from '../swarm'
+import type { RedisLink } from './redis'
+import {
+  decodeCounts, decodeHead, decodeMessage, decodeRoute, encodeMessage, encodeRoute, isHexId, nodeChannel,
+  routePrefix, swarmKeys,
+} from './wire'
+import type { NodeMessage, Route } from './wire'
+
+export const UNAVAILABLE = 'tracker temporarily unavailable'
+const NO_PENDING = 'no pending offer with that offer_id from to_peer_id to this peer'
+
+/** A local peer, plus the number of its binding: routes name node and connection. */
+export class ClusterPeer extends Peer {
+  readonly hex: string
+  constructor(id: string, sink: Sink, now: number, readonly conn: number) {
+    super(id, sink, now)
+    this.hex = binaryStringToHex(id)
+  }
+}
+
+interface Pending { toId: string; to: Peer | null; ih: string; expiresAt: number }
+/** An offer delivered to a local peer: where its answer must go. */
+interface Hint { node: string; ih: string; expiresAt: number }
+interface Candidate { index: number; id: string; hex: string; route: Route }
+
+type RefuseFn = (sink: Sink, code: RefusalCode, reason: string, action?: string, infoHash?: string) => void
+
+/** Adds to a peer's map, dropping its oldest entry (maps keep insertion order) when full. */
+function setCapped<V>(maps: Map<Peer, Map<string, V>>, peer: Peer, key: string, value: V, max: number): void {
+  let map = maps.get(peer)
+  if (!map) maps.set(peer, map = new Map())
+  else if (map.size >= max) {
+    const oldest = map.keys().next().value
+    if (oldest !== undefined) map.delete(oldest)
+  }
+  map.set(key, value)
+}
+
+const ALWAYS = (): boolean => true
+const weightOf = (c: Candidate): number => uploadWeight(c.route.uploaded)
+const noop = (): void => {}
+
+export class ClusterState extends TrackerState {
+  private conns = 0
+  private readonly offers = new Map<Peer, Map<string, Pending>>()
+  private readonly hints = new Map<Peer, Map<string, Hint>>()
+  /** Until when each local swarm is listed in the cluster's swarm index. */
+  readonly indexedUntil = new Map<string, number>()
+  /** Set by the server to the gateway's refuse, so refusals found later are counted too. */
+  refuse: RefuseFn = (sink, _code, reason, action, ih) => sink.deliver(frames.failure(reason, action, ih))
+  /** Node messages that failed to decode, and Redis calls that failed. */
+  badMessages = 0
+  redisErrors = 0
+  /** Answers the peersQuery messages of other nodes (set by views.ts). */
+  peersReply: (limit: number) => string = () => '{"total":0,"peers":[]}'
+  onPeersReply: (reqId: string, body: string) => void = noop
+
+  constructor(opts: StateOptions, readonly nodeId: string, readonly link: RedisLink) { super(opts) }
+
+  get peerLifetimeMs(): number { return this.lifetimeMs }
+
+  override bind(id: string, sink: Sink, now: number): Peer {
+    const p = new ClusterPeer(id, sink, now, ++this.conns)
+    this.peers.set(id, p)
+    return p
+  }
+
+  /** The route this node writes for a local membership. */
+  routeOf(p: ClusterPeer, m: Membership, now: number): string {
+    return encodeRoute({ node: this.nodeId, conn: p.conn, uploaded: m.uploaded, downloaded: m.downloaded, lastSeen: now, name: p.name })
+  }
+
+  override announce(peer: Peer, msg: AnnounceMessage, now: number): void {
+    const p = peer as ClusterPeer
+    this.announces++
+    peer.lastSeen = now
+    if (msg.peer_name !== undefined) peer.setName(msg.peer_name)
+    const ihHex = binaryStringToHex(msg.info_hash)
+    const k = swarmKeys(ihHex)
+    let m = peer.torrents.get(msg.info_hash)
+    if (msg.event === 'stopped') {
+      if (m) this.leave(m)
+      if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
+      const json = { infoHashJson: JSON.stringify(msg.info_hash) }
+      this.link.run('tsLeave', [k.p, k.s, k.r], [now, p.hex, routePrefix(this.nodeId, p.conn)]).then((reply) => {
+        const h = decodeHead(reply, 1)
+        if (!h) return this.failed(peer.sink, 'announce', msg.info_hash)
+        peer.sink.deliver(frames.announceResponse(json, this.opts.interval, h.complete, h.incomplete))
+      }, () => this.failed(peer.sink, 'announce', msg.info_hash))
+      return
+    }
+    if (!m) {
+      if (peer.torrents.size >= this.opts.maxTorrentsPerPeer) {
+        throw new Refusal('too_many_torrents', `a peer may be in at most ${this.opts.maxTorrentsPerPeer} torrents`)
+      }
+      let swarm = this.swarms.get(msg.info_hash)
+      if (!swarm) {
+        swarm = new Swarm(msg.info_hash)
+        this.swarms.set(msg.info_hash, swarm)
+      }
+      m = this.join(peer, swarm, now, msg)
+    } else {
+      m.expiresAt = now + this.lifetimeMs
+      this.updateRole(m, msg)
+    }
+    this.report(m, msg)
+    const cat = msg.file_name !== undefined || msg.file_size !== undefined
+    if (cat) this.catalogue(m.swarm, msg, m.seeder)
+    // Refused only now: the peer is alive, and when Redis is back this node re-registers it
+    // from the membership just refreshed.
+    if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
+    const want = msg.offers.length === 0 ? 0 : Math.min(msg.offers.length, msg.numwant ?? msg.offers.length)
+    const pool = want === 0 ? 0 : Math.max(8, want * 3)
+    const mm = m
+    this.link.run('tsAnnounce', [k.p, k.s, k.r, k.i], [
+      now, m.expiresAt, p.hex, this.routeOf(p, m, now), m.seeder ? 1 : 0, msg.event, pool, this.lifetimeMs,
+      cat ? 1 : 0, msg.file_name ?? '', msg.file_size ?? '',
+    ]).then((reply) => this.announced(p, mm, msg, ihHex, want, reply, now), () => this.failed(peer.sink, 'announce', msg.info_hash))
+    if (!this.indexedUntil.has(msg.info_hash)) this.index(msg.info_hash, now)
+  }
+
+  /** Lists a swarm in the cluster's index (admin views); refreshed by the heartbeat. */
+  index(ih: string, now: number): void {
+    const until = now + this.lifetimeMs
+    this.indexedUntil.set(ih, until)
+    this.link.command('ZADD', ['ts:swarms', until, binaryStringToHex(ih)]).catch(noop)
+  }
+
+  private failed(sink: Sink, action: string, infoHash?: string): void {
+    this.redisErrors++
+    this.refuse(sink, 'tracker_unavailable', UNAVAILABLE, action, infoHash)
+  }
+
+  private announced(p: ClusterPeer, m: Membership, msg: AnnounceMessage, ihHex: string, want: number, reply: unknown, now: number): void {
+    const h = decodeHead(reply, 0)
+    if (!h) return this.failed(p.sink, 'announce', msg.info_hash)
+    p.sink.deliver(frames.announceResponse(m.swarm, this.opts.interval, h.complete, h.incomplete))
+    if (want === 0 || this.peers.get(p.id) !== p) return
+    const cands: Candidate[] = []
+    for (let i = 0; i + 1 < h.rest.length; i += 2) {
+      const hex = h.rest[i]
+      const route = decodeRoute(h.rest[i + 1])
+      if (!isHexId(hex) || !route) continue
+      const id = hexToBinaryString(hex)
+      if (id === p.id || msg.connected?.includes(id)) continue
+      cands.push({ index: cands.length, id, hex, route })
+    }
+    const targets = pickWeighted(cands, want, ALWAYS, weightOf, [])
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!
+      const o = msg.offers[i]!
+      const pending: Pending = { toId: t.id, to: null, ih: msg.info_hash, expiresAt: now + this.opts.offerTtlMs }
+      this.remember(p, o.offer_id, pending)
+      const frame = frames.relayedOffer(m.swarm, p, o.offer_id, o.offer.sdp)
+      if (t.route.node === this.nodeId) {
+        const local = this.peers.get(t.id)
+        if (local instanceof ClusterPeer && local.conn === t.route.conn && local.sink.isOpen) {
+          pending.to = local
+          local.sink.deliver(frame)
+          this.offersRelayed++
+        }
+        continue
+      }
+      const out = encodeMessage({ kind: 'offer', to: t.hex, conn: t.route.conn, fromNode: this.nodeId, from: p.hex, offerId: binaryStringToHex(o.offer_id), ih: ihHex, frame })
+      this.link.publish(nodeChannel(t.route.node), out).then((n) => {
+        // Nobody subscribes to that node's channel: the node is gone, and so are its peers.
+        if (n > 0) this.offersRelayed++
+        else this.purge(ihHex, t.hex, t.route)
+      }, () => { this.redisErrors++ })
+    }
+  }
+
+  /** Removes a peer of a dead node from a swarm (if its route still names that node). */
+  private purge(ihHex: string, hex: string, route: Route): void {
+    const k = swarmKeys(ihHex)
+    this.link.run('tsLeave', [k.p, k.s, k.r], [Date.now(), hex, routePrefix(route.node, route.conn)]).catch(noop)
+  }
+
+  private remember(from: Peer, offerId: string, p: Pending): void {
+    setCapped(this.offers, from, offerId, p, this.opts.maxPendingOffersPerPeer)
+  }
+
+  override answer(peer: Peer, msg: AnswerMessage, now: number): void {
+    peer.lastSeen = now
+    if (msg.peer_name !== undefined) peer.setName(msg.peer_name)
+    const offerer = this.peers.get(msg.to_peer_id)
+    const json = { infoHashJson: JSON.stringify(msg.info_hash) }
+    if (offerer) {
+      // The offerer is here: exactly the single-process rule.
+      const map = this.offers.get(offerer)
+      const p = map?.get(msg.offer_id)
+      if (!p || p.toId !== peer.id || (p.to !== null && p.to !== peer) || p.ih !== msg.info_hash || p.expiresAt < now) {
+        throw new Refusal('no_pending_offer', NO_PENDING)
+      }
+      map!.delete(msg.offer_id)
+      offerer.sink.deliver(frames.relayedAnswer(json, peer, msg.offer_id, msg.answer.sdp))
+      this.answersRelayed++
+      return
+    }
+    // Any offer to this peer from elsewhere came through this node, which noted its origin;
+    // without that note there is nothing to answer, and nothing is sent across.
+    const hints = this.hints.get(peer)
+    const key = msg.to_peer_id + msg.offer_id
+    const h = hints?.get(key)
+    if (!h || h.ih !== msg.info_hash || h.expiresAt < now) throw new Refusal('no_pending_offer', NO_PENDING)
+    hints!.delete(key)
+    if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
+    const out = encodeMessage({
+      kind: 'answer', to: binaryStringToHex(msg.to_peer_id), fromNode: this.nodeId, from: (peer as ClusterPeer).hex,
+      offerId: binaryStringToHex(msg.offer_id), ih: binaryStringToHex(msg.info_hash),
+      frame: frames.relayedAnswer(json, peer, msg.offer_id, msg.answer.sdp),
+    })
+    this.link.publish(nodeChannel(h.node), out).catch(() => { this.redisErrors++ })
+  }
+
+  override scrapeTo(sink: Sink, hashes: readonly string[]): void {
+    this.scrapes++
+    if (!this.link.up) return this.refuse(sink, 'tracker_unavailable', UNAVAILABLE, 'scrape')
+    const now = Date.now()
+    this.link.batch(hashes.map((h) => {
+      const k = swarmKeys(binaryStringToHex(h))
+      return { script: 'tsCounts' as const, keys: [k.p, k.s, k.i], args: [now] }
+    })).then((replies) => {
+      const files = new Map<string, frames.ScrapeCounts>()
+      for (let i = 0; i < hashes.length; i++) {
+        const c = decodeCounts(replies[i])
+        if (!c) return this.failed(sink, 'scrape')
+        files.set(hashes[i]!, { complete: c.complete, incomplete: c.incomplete, downloaded: c.completed })
+      }
+      sink.deliver(frames.scrapeResponse(files, this.opts.interval))
+    }, () => this.failed(sink, 'scrape'))
+  }
+
+  override remove(peer: Peer): void {
+    if (this.peers.get(peer.id) === peer && this.link.up) {
+      const p = peer as ClusterPeer
+      const now = Date.now()
+      for (const ih of peer.torrents.keys()) {
+        const k = swarmKeys(binaryStringToHex(ih))
+        this.link.run('tsLeave', [k.p, k.s, k.r], [now, p.hex, routePrefix(this.nodeId, p.conn)]).catch(noop)
+      }
+    }
+    this.offers.delete(peer)
+    this.hints.delete(peer)
+    super.remove(peer)
+  }
+
+  override sweep(now: number): void {
+    super.sweep(now)
+    for (const maps of [this.offers, this.hints] as Map<Peer, Map<string, { expiresAt: number }>>[]) {
+      for (const [peer, map] of maps) {
+        for (const [k, v] of map) if (v.expiresAt < now) map.delete(k)
+        if (map.size === 0) maps.delete(peer)
+      }
+    }
+    for (const ih of this.indexedUntil.keys()) if (!this.swarms.has(ih)) this.indexedUntil.delete(ih)
+  }
+
+  /** A message on this node's channel. */
+  onNodeMessage(raw: unknown): void {
+    const m = decodeMessage(raw)
+    if (!m) { this.badMessages++; return }
+    this.handle(m, Date.now())
+  }
+
+  private handle(m: NodeMessage, now: number): void {
+    switch (m.kind) {
+      case 'offer': {
+        const to = this.peers.get(hexToBinaryString(m.to))
+        if (!(to instanceof ClusterPeer) || to.conn !== m.conn || !to.sink.isOpen) return
+        const hint = { node: m.fromNode, ih: hexToBinaryString(m.ih), expiresAt: now + this.opts.offerTtlMs }
+        setCapped(this.hints, to, hexToBinaryString(m.from) + hexToBinaryString(m.offerId), hint, this.opts.maxPendingOffersPerPeer)
+        to.sink.deliver(m.frame)
+        return
+      }
+      case 'answer': {
+        const offerer = this.peers.get(hexToBinaryString(m.to))
+        const offerId = hexToBinaryString(m.offerId)
+        const map = offerer && this.offers.get(offerer)
+        const p = map?.get(offerId)
+        if (!offerer || !p || p.toId !== hexToBinaryString(m.from) || p.ih !== hexToBinaryString(m.ih) || p.expiresAt < now) {
+          this.link.publish(nodeChannel(m.fromNode), encodeMessage({ kind: 'refused', to: m.from, ih: m.ih })).catch(noop)
+          return
+        }
+        map!.delete(offerId)
+        offerer.sink.deliver(m.frame)
+        this.answersRelayed++
+        return
+      }
+      case 'refused': {
+        const p = this.peers.get(hexToBinaryString(m.to))
+        if (p) this.refuse(p.sink, 'no_pending_offer', NO_PENDING, 'announce', hexToBinaryString(m.ih))
+        return
+      }
+      case 'peersQuery':
+        this.link.publish(nodeChannel(m.fromNode), encodeMessage({ kind: 'peers', reqId: m.reqId, body: this.peersReply(m.limit) })).catch(noop)
+        return
+      case 'peers':
+        this.onPeersReply(m.reqId, m.body)
+    }
+  }
+}
