@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
-import { serviceWorker } from './client/build/sw-plugin'
+import { sharedAlias } from './client/build/alias.ts'
+import { serviceWorker } from './client/build/sw-plugin.ts'
 
 // The client lives in client/; the tracker serves the built files from dist/client.
 export default defineConfig({
@@ -9,6 +10,7 @@ export default defineConfig({
   publicDir: '../public',
   plugins: [svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) }), serviceWorker()],
   build: { outDir: '../dist/client', emptyOutDir: true, target: 'es2022', sourcemap: true },
+  resolve: { alias: sharedAlias },
   worker: { format: 'es' },
   server: { port: 5173 },
 })

@@ -3,6 +3,7 @@
 //   vite build --config bench/hash-page/vite.config.ts --outDir <tmp>
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
+import { sharedAlias } from '../../client/build/alias.ts'
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -10,5 +11,6 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   build: { target: 'es2022', emptyOutDir: true, sourcemap: false },
+  resolve: { alias: sharedAlias },
   worker: { format: 'es' },
 })

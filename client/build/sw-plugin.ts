@@ -5,6 +5,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'vite'
+import { sharedAlias } from './alias.ts'
 
 const ENTRY = fileURLToPath(new URL('../src/sw/sw.ts', import.meta.url))
 
@@ -22,6 +23,7 @@ export function serviceWorker(): Plugin {
       await build({
         configFile: false,
         logLevel: 'warn',
+        resolve: { alias: sharedAlias },
         build: {
           outDir,
           emptyOutDir: false,

@@ -20,10 +20,17 @@ function recordingChannel(maxMessageSize?: number): PeerChannel & { sent: Uint8A
   }
 }
 
-async function sendBlocks(channel: PeerChannel, blocks: number): Promise<void> {
+async function sendBlocks(channel: PeerChannel & { sent: Uint8Array[] }, blocks: number): Promise<void> {
   const session = new WireSession(channel, { handshake() {}, message() {}, drain() {}, close() {} })
   for (let i = 0; i < blocks; i++) session.sendPiece(0, i * 16384, new Uint8Array(16384).fill(i & 0xff))
-  await new Promise((r) => setTimeout(r, 20)) // the remainder goes after the task
+  // The remainder goes in a later task: wait for every byte (13-byte header + block each), not
+  // for a fixed time, which a busy machine overruns.
+  const want = blocks * (13 + 16384)
+  const sent = channel.sent
+  for (const until = Date.now() + 5000; Date.now() < until; ) {
+    if (sent.reduce((n, s) => n + s.byteLength, 0) >= want) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
 }
 
 test('sends stay within a remote maximum smaller than ours, and the stream decodes', async () => {

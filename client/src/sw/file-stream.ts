@@ -2,7 +2,7 @@
 // pieces come straight from IndexedDB; for a missing one the worker asks the runner tab to fetch
 // it first (deadline) and what follows soon after (read-ahead), the way p2p-media-loader ranks
 // segments by how far they are from the playhead, and waits until it is stored.
-import type { TorrentFile } from '../../../shared/torrent'
+import type { TorrentFile } from '@shared/torrent'
 import type { ByteRange } from '../lib/stream/messages'
 import { StreamFailed, type Runners } from './runners'
 import type { StoredTorrents } from './stored'

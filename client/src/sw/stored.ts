@@ -2,8 +2,8 @@
 // pieces, through the same schema and decoders as the engine (storage/db.ts). The worker never
 // writes: the tab that runs a torrent is its only writer.
 import { openDB } from 'idb'
-import { Bitfield } from '../../../shared/pieces'
-import { parseInfo, type TorrentInfo } from '../../../shared/torrent'
+import { Bitfield } from '@shared/pieces'
+import { parseInfo, type TorrentInfo } from '@shared/torrent'
 import { DB_NAME, decodeBytes, decodeTorrentRecord, openTabswarmDB, type PieceKey, type TabswarmDB, type TabswarmDatabase, type TorrentRecord } from '../lib/storage/db'
 
 export interface StoredTorrent {

@@ -1,7 +1,7 @@
 // A piece being downloaded: its bytes land in one buffer (one copy per block), and each block
 // remembers who was asked for it so endgame duplicates can be cancelled and a peer that leaves
 // hands its blocks back at once.
-import { BLOCK_SIZE, blockLengthAt, blocksInPiece } from '../../../../shared/pieces'
+import { BLOCK_SIZE, blockLengthAt, blocksInPiece } from '@shared/pieces'
 
 const MISSING = 0
 const REQUESTED = 1

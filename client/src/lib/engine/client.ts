@@ -1,9 +1,9 @@
 // The engine's root: one per tab. Owns the piece store, the hash pool, the tracker sockets and
 // every torrent; restores them all from IndexedDB on load. The UI talks only to this class.
-import { bytesToHex, randomPeerId } from '../../../../shared/binary'
-import { formatMagnet, parseMagnet } from '../../../../shared/magnet'
-import { parseInfo } from '../../../../shared/torrent'
-import type { TorrentInfo } from '../../../../shared/torrent'
+import { bytesToHex, randomPeerId } from '@shared/binary'
+import { formatMagnet, parseMagnet } from '@shared/magnet'
+import { parseInfo } from '@shared/torrent'
+import type { TorrentInfo } from '@shared/torrent'
 import { importFiles } from '../files/import'
 import { saveFile, saveFileAs } from '../files/save'
 import { HashPool } from '../hashing/pool'

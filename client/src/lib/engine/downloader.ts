@@ -1,9 +1,9 @@
 // Requests and incoming blocks: strict priority to pieces already started, then the picker's
 // choice, then endgame duplicates at the tail. Bounded: at most `maxActive` pieces are held in
 // memory between first block and verified write, so a 4 GiB download stays small.
-import { BLOCK_SIZE, Bitfield, pieceLengthAt } from '../../../../shared/pieces'
-import type { TorrentInfo } from '../../../../shared/torrent'
-import { pieceHash } from '../../../../shared/torrent'
+import { BLOCK_SIZE, Bitfield, pieceLengthAt } from '@shared/pieces'
+import type { TorrentInfo } from '@shared/torrent'
+import { pieceHash } from '@shared/torrent'
 import { ActivePiece } from './active-piece'
 import type { Peer } from './peer'
 import { PiecePicker } from './picker'

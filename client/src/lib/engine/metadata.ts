@@ -1,8 +1,8 @@
 // BEP 9 ut_metadata: serve our info dictionary, or fetch it piece by piece for a magnet link.
 // Metadata that does not hash to the link's info hash is rejected and another peer is asked.
-import { METADATA_PIECE_SIZE, decodeMetadataMessage, encodeMetadataMessage } from '../../../../shared/wire'
-import type { TorrentInfo } from '../../../../shared/torrent'
-import { parseInfo } from '../../../../shared/torrent'
+import { METADATA_PIECE_SIZE, decodeMetadataMessage, encodeMetadataMessage } from '@shared/wire'
+import type { TorrentInfo } from '@shared/torrent'
+import { parseInfo } from '@shared/torrent'
 import type { Peer } from './peer'
 
 /** Our local extended-message id for ut_metadata, announced in our BEP 10 handshake. */

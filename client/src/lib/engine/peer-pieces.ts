@@ -1,7 +1,7 @@
 // What each peer has: its bitfield and `have`s, kept on the Peer and mirrored into the piece
 // picker's availability counts. Before the torrent's info is known (a magnet link still
 // fetching metadata) the piece count is unknown, so both are parked on the peer until then.
-import { Bitfield } from '../../../../shared/pieces'
+import { Bitfield } from '@shared/pieces'
 import type { Peer } from './peer'
 import type { PiecePicker } from './picker'
 

@@ -1,6 +1,6 @@
 // What we know about one connected peer of one torrent. Pure state: the torrent decides.
-import type { Bitfield } from '../../../../shared/pieces'
-import type { ExtHandshake } from '../../../../shared/wire'
+import type { Bitfield } from '@shared/pieces'
+import type { ExtHandshake } from '@shared/wire'
 import { RateMeter } from './rate'
 import type { WireSession } from './wire-session'
 

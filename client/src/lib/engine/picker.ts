@@ -2,7 +2,7 @@
 // order: a player needs them in that order), then a few random pieces (to have something to
 // trade quickly), then rarest-first by availability across connected peers. Skipped pieces
 // (only in unchosen files) are never picked.
-import type { Bitfield } from '../../../../shared/pieces'
+import type { Bitfield } from '@shared/pieces'
 import { DEADLINE, READAHEAD, SKIP, type PiecePriorities } from './priority'
 
 export const RANDOM_FIRST_PIECES = 4

@@ -6,8 +6,8 @@
 // fetched). A piece's level is the highest hold on it, else its base: `skip` when every file it
 // touches is unselected, `normal` otherwise. Holds are reference-counted ranges with a release
 // function, so a player that seeks away just releases its old range.
-import { piecesForFile } from '../../../../shared/pieces'
-import type { TorrentInfo } from '../../../../shared/torrent'
+import { piecesForFile } from '@shared/pieces'
+import type { TorrentInfo } from '@shared/torrent'
 
 export type HoldLevel = 'deadline' | 'readahead'
 

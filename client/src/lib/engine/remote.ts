@@ -1,7 +1,7 @@
 // Torrents this tab does not run (another tab holds their lock, see tab-lock.ts): read from
 // IndexedDB every second so the page shows them, with their progress, as the runner stores
 // pieces. Pause, resume and remove pressed here are sent to the runner tab to carry out.
-import { parseInfo, type TorrentInfo } from '../../../../shared/torrent'
+import { parseInfo, type TorrentInfo } from '@shared/torrent'
 import type { PieceStore, TorrentRecord } from '../storage/piece-store'
 
 const POLL_MS = 1000

@@ -5,9 +5,9 @@
 // the swarm has, and only then do we ask the budget for offers, as many as there are peers to
 // reach: a seeder offers only to leechers (none when the swarm has none: leechers offer to
 // seeders), and an offer the tracker could not relay to anyone would only hold a connection.
-import { binaryStringToHex, bytesToHex, hexToBinaryString } from '../../../../shared/binary'
-import { Kind, randomBinaryId } from '../../../../shared/tracker-protocol'
-import type { OutgoingOffer } from '../../../../shared/tracker-protocol'
+import { binaryStringToHex, bytesToHex, hexToBinaryString } from '@shared/binary'
+import { Kind, randomBinaryId } from '@shared/tracker-protocol'
+import type { OutgoingOffer } from '@shared/tracker-protocol'
 import { acceptSignal, createSignaller } from './rtc'
 import type { PeerChannel, Signaller } from './rtc'
 import type { ConnectionBudget, Lease, OfferSeeker } from './connection-budget'

@@ -1,10 +1,10 @@
 // One torrent: its pieces, its peers and the BEP 3/10 conversation with each. Downloading,
 // uploading, metadata and choking live in their own classes; this file wires them together.
-import { BLOCK_SIZE, Bitfield, pieceLengthAt } from '../../../../shared/pieces'
-import type { TorrentInfo } from '../../../../shared/torrent'
-import { bytesToHex } from '../../../../shared/binary'
-import { decodeExtHandshake, encodeExtHandshake } from '../../../../shared/wire'
-import type { Handshake, WireMessage } from '../../../../shared/wire'
+import { BLOCK_SIZE, Bitfield, pieceLengthAt } from '@shared/pieces'
+import type { TorrentInfo } from '@shared/torrent'
+import { bytesToHex } from '@shared/binary'
+import { decodeExtHandshake, encodeExtHandshake } from '@shared/wire'
+import type { Handshake, WireMessage } from '@shared/wire'
 import { Choker } from './choker'
 import { Downloader } from './downloader'
 import { MetadataExchange, UT_METADATA_ID } from './metadata'

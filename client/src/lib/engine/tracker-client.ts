@@ -1,7 +1,7 @@
 // One WebSocket per tracker URL, shared by every torrent that names it. Frames are decoded
 // once here and routed by info hash; the socket reconnects with exponential backoff and jitter.
-import { Kind, decodeTrackerMessage, encodeClientMessage } from '../../../../shared/tracker-protocol'
-import type { AnnounceMessage, ClientMessage, TrackerMessage } from '../../../../shared/tracker-protocol'
+import { Kind, decodeTrackerMessage, encodeClientMessage } from '@shared/tracker-protocol'
+import type { AnnounceMessage, ClientMessage, TrackerMessage } from '@shared/tracker-protocol'
 
 export type AnnounceFields = Partial<Omit<AnnounceMessage, 'kind' | 'action' | 'info_hash' | 'peer_id'>>
 

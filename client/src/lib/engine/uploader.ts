@@ -1,7 +1,7 @@
 // Serving blocks to peers we have unchoked. Each peer's queue is bounded (MAX_PEER_REQUESTS);
 // we read the next block only while that peer's channel has room and the upload limit allows,
 // so nothing piles up in memory when a peer is slower than our disk.
-import { BLOCK_SIZE } from '../../../../shared/pieces'
+import { BLOCK_SIZE } from '@shared/pieces'
 import type { BlockRequest, Peer } from './peer'
 import { MAX_PEER_REQUESTS } from './peer'
 import type { TokenBucket } from './rate'

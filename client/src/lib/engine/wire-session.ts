@@ -1,8 +1,8 @@
 // A BEP 3 byte stream over one data channel. Outgoing messages are coalesced into large sends
 // because SCTP/DTLS cost is per message: 16 KiB sends top out near 19 MB/s here, 64–256 KiB
 // sends near 25 MB/s (DESIGN.md). Sends stop while the channel's buffer is above HIGH_WATER.
-import { WireDecoder, encodeHandshake, encodeMessage, encodePieceHeader } from '../../../../shared/wire'
-import type { Handshake, WireMessage } from '../../../../shared/wire'
+import { WireDecoder, encodeHandshake, encodeMessage, encodePieceHeader } from '@shared/wire'
+import type { Handshake, WireMessage } from '@shared/wire'
 import { afterTask } from './after-task'
 import type { PeerChannel } from './rtc'
 

@@ -19,8 +19,8 @@
 // Crash safety: the torrent's record is written before its first piece (role 'downloading',
 // empty bitfield) and each batch of pieces updates the bitfield in its own transaction, so a
 // tab closed mid-import reloads as a partial torrent, never as pieces without a record.
-import { Bitfield, choosePieceLength, pieceCountFor } from '../../../../shared/pieces'
-import { buildInfo, pieceHash, type TorrentInfo } from '../../../../shared/torrent'
+import { Bitfield, choosePieceLength, pieceCountFor } from '@shared/pieces'
+import { buildInfo, pieceHash, type TorrentInfo } from '@shared/torrent'
 import type { HashPool } from '../hashing/pool'
 import type { PieceStore, TorrentRecord } from '../storage/piece-store'
 import { ImportError, planTorrent } from './naming'

@@ -1,7 +1,7 @@
 // Reading the pieces of dropped files. Small pieces are read several at a time: each
 // File.slice().arrayBuffer() is a round trip to the browser process, and measured here
 // (headless Chromium, 2 cores) 4 MiB reads ran ~1.5–3× faster than 1 MiB or 256 KiB ones.
-import { fileSpans, pieceLengthAt } from '../../../../shared/pieces'
+import { fileSpans, pieceLengthAt } from '@shared/pieces'
 import { ImportError } from './naming'
 
 /** Bytes per File read, when pieces are smaller. */

@@ -1,8 +1,8 @@
 // Saving one file of a torrent to the user's disk without holding the whole file in the page:
 // it is assembled as a Blob made of smaller Blobs, never as one ArrayBuffer; Chrome moves blob
 // bytes to the browser process (which pages large blobs to disk) one chunk at a time.
-import { piecesForFile } from '../../../../shared/pieces'
-import type { TorrentFile, TorrentInfo } from '../../../../shared/torrent'
+import { piecesForFile } from '@shared/pieces'
+import type { TorrentFile, TorrentInfo } from '@shared/torrent'
 import { errorMessage, errorName, formatBytes } from '../storage/errors'
 import type { PieceStore } from '../storage/piece-store'
 import { baseName } from './naming'

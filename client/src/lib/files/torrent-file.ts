@@ -5,10 +5,10 @@
 // could hash differently. In: bytes from a file the user chose are untrusted; they go through the
 // strict bencode scan, the info dict through parseInfo (the rules a downloader applies to
 // metadata from peers), and every refusal carries a message meant for the user.
-import { bencodeDecode, bencodeDecodePrefix, bencodeEncode, BencodeError, dictGet, isDict } from '../../../../shared/bencode'
-import { bytesToUtf8, concatBytes } from '../../../../shared/binary'
-import { parseInfo, TorrentError, type TorrentInfo } from '../../../../shared/torrent'
-import { MAX_METADATA_SIZE } from '../../../../shared/wire-extension'
+import { bencodeDecode, bencodeDecodePrefix, bencodeEncode, BencodeError, dictGet, isDict } from '@shared/bencode'
+import { bytesToUtf8, concatBytes } from '@shared/binary'
+import { parseInfo, TorrentError, type TorrentInfo } from '@shared/torrent'
+import { MAX_METADATA_SIZE } from '@shared/wire-extension'
 
 export class TorrentFileError extends Error {
   override name = 'TorrentFileError'

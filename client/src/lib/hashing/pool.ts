@@ -1,7 +1,7 @@
 // SHA-1 off the UI thread. A piece's buffer is transferred to a worker and back (no copy, and
 // no second copy of a 16 MiB piece alive at once); jobs go to the worker with the fewest in
 // flight. Workers start lazily, up to `size`, so an idle tab costs no threads.
-import { equalBytes } from '../../../../shared/binary'
+import { equalBytes } from '@shared/binary'
 import { decodeHashReply, type HashRequest } from './messages'
 
 /** The part of a Worker the pool uses, so tests can hand in a fake. */

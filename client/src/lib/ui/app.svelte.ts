@@ -1,6 +1,6 @@
 // The page's state as Svelte 5 runes. Engine events only mark it dirty; a throttled refresh
 // copies snapshots into rune state, so a 25 MB/s download does not re-render per block.
-import { MagnetError } from '../../../../shared/magnet'
+import { MagnetError } from '@shared/magnet'
 import { TabswarmClient } from '../engine/client'
 import type { Importing } from '../engine/client'
 import { remoteSnapshot } from './remote-snapshot'

@@ -1,9 +1,9 @@
 // Which files of a torrent are complete (every piece they touch verified): what enables their
 // Save button. Cached per torrent by its verified-piece count, since the page refreshes its
 // snapshots several times a second and a torrent may hold thousands of files.
-import { piecesForFile } from '../../../../shared/pieces'
-import type { Bitfield } from '../../../../shared/pieces'
-import type { TorrentInfo } from '../../../../shared/torrent'
+import { piecesForFile } from '@shared/pieces'
+import type { Bitfield } from '@shared/pieces'
+import type { TorrentInfo } from '@shared/torrent'
 
 const cache = new WeakMap<Bitfield, { count: number; done: boolean[] }>()
 

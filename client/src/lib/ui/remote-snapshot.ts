@@ -1,6 +1,6 @@
 // The view of a torrent another tab runs (engine/remote.ts): what its stored record says. No
 // peers or rates here; those belong to the running tab.
-import { Bitfield } from '../../../../shared/pieces'
+import { Bitfield } from '@shared/pieces'
 import type { RemoteTorrent } from '../engine/remote'
 import { filesComplete } from './file-progress'
 import type { TorrentView } from './snapshot'

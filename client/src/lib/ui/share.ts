@@ -1,6 +1,6 @@
 // What the share controls of a torrent hand out: the app link, the .torrent file. Kept out of
 // the component so the rules (which trackers, which name) are plain code.
-import { parseMagnet } from '../../../../shared/magnet'
+import { parseMagnet } from '@shared/magnet'
 import type { TabswarmClient } from '../engine/client'
 import { encodeTorrentFile, torrentFileName } from '../files/torrent-file'
 
