@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ConnectionBudget, type BudgetLimits, type Lease, type OfferSeeker } from '../src/lib/engine/connection-budget'
 
-const LIMITS: BudgetLimits = { maxLive: 36, maxPendingOffers: 8, offersPerTurn: 2, graceMs: 5000 }
+const LIMITS: BudgetLimits = { maxLive: 36, maxPendingOffers: 8, offersPerRound: 2, graceMs: 5000 }
 
 /** A torrent that wants `want` offers and keeps what it is granted until told otherwise. */
 class Seeker implements OfferSeeker {

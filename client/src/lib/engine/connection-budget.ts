@@ -19,13 +19,13 @@ export interface BudgetLimits {
   /** Of those, offers of ours still waiting for an answer. */
   maxPendingOffers: number
   /** Offers one torrent gets per turn of the round-robin. */
-  offersPerTurn: number
+  offersPerRound: number
   /** An open connection this young is not evicted: its handshake and interest are under way. */
   graceMs: number
 }
 
 /** A heavy tab stays below 40 live connections; one busy torrent still gets 12 peers. */
-export const DEFAULT_LIMITS: BudgetLimits = { maxLive: 36, maxPendingOffers: 8, offersPerTurn: 2, graceMs: 5000 }
+export const DEFAULT_LIMITS: BudgetLimits = { maxLive: 36, maxPendingOffers: 8, offersPerRound: 2, graceMs: 5000 }
 
 /** A torrent (on one tracker) asking for offer slots. */
 export interface OfferSeeker {
@@ -181,7 +181,7 @@ export class ConnectionBudget {
       while (this.queue.length > 0 && this.free > 0) {
         const seeker = this.queue.shift()!
         this.queued.delete(seeker)
-        const n = Math.min(seeker.offersWanted(), this.limits.offersPerTurn, this.free)
+        const n = Math.min(seeker.offersWanted(), this.limits.offersPerRound, this.free)
         if (n <= 0) continue
         const leases: Lease[] = []
         for (let i = 0; i < n; i++) {

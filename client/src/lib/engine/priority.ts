@@ -6,7 +6,7 @@
 // fetched). A piece's level is the highest hold on it, else its base: `skip` when every file it
 // touches is unselected, `normal` otherwise. Holds are reference-counted ranges with a release
 // function, so a player that seeks away just releases its old range.
-import { piecesForFile } from '@shared/pieces'
+import { piecesForFile, type Bitfield } from '@shared/pieces'
 import type { TorrentInfo } from '@shared/torrent'
 
 export type HoldLevel = 'deadline' | 'readahead'
@@ -113,5 +113,25 @@ export class PiecePriorities {
 
   get hasHolds(): boolean {
     return this.holds.size > 0
+  }
+
+  /** Every wanted piece (of the chosen files, and under any hold) is in `have`. */
+  complete(have: Bitfield): boolean {
+    if (this.allSelected && !this.hasHolds) return have.isComplete()
+    for (let i = 0; i < this.info.pieceCount; i++) if (!have.has(i) && this.level(i) !== SKIP) return false
+    return true
+  }
+
+  /** Fraction of the chosen files' pieces in `have` (of all pieces when every file is chosen). */
+  progress(have: Bitfield): number {
+    if (this.allSelected) return have.count() / this.info.pieceCount
+    let wanted = 0
+    let got = 0
+    for (let i = 0; i < this.info.pieceCount; i++) {
+      if (!this.selectedPiece(i)) continue
+      wanted++
+      if (have.has(i)) got++
+    }
+    return wanted === 0 ? 0 : got / wanted
   }
 }

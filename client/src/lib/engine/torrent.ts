@@ -11,7 +11,7 @@ import { MetadataExchange, UT_METADATA_ID } from './metadata'
 import { Peer } from './peer'
 import { ensurePeerBits, onBitfield, onHave, type PeerPiecesHost } from './peer-pieces'
 import { PieceWaiters } from './piece-waiters'
-import { PiecePriorities, SKIP, type HoldLevel } from './priority'
+import { PiecePriorities, type HoldLevel } from './priority'
 import type { PeerChannel } from './rtc'
 import { BAN_STRIKES, Strikes } from './strikes'
 import { availability, downloadRate, uploadRate } from './torrent-stats'
@@ -128,11 +128,7 @@ export class Torrent {
 
   /** Every wanted piece (of the chosen files, and under any hold) is verified and stored. */
   get complete(): boolean {
-    const { have, priorities, info } = this
-    if (!have || !priorities || !info) return false
-    if (priorities.allSelected && !priorities.hasHolds) return have.isComplete()
-    for (let i = 0; i < info.pieceCount; i++) if (!have.has(i) && priorities.level(i) !== SKIP) return false
-    return true
+    return !!this.have && !!this.priorities?.complete(this.have)
   }
 
   /**
@@ -455,16 +451,6 @@ export class Torrent {
 
   /** Verified fraction of the chosen files' pieces (of all pieces when every file is chosen). */
   get progress(): number {
-    const { info, have, priorities } = this
-    if (!info || !have || !priorities) return 0
-    if (priorities.allSelected) return have.count() / info.pieceCount
-    let wanted = 0
-    let got = 0
-    for (let i = 0; i < info.pieceCount; i++) {
-      if (!priorities.selectedPiece(i)) continue
-      wanted++
-      if (have.has(i)) got++
-    }
-    return wanted === 0 ? 0 : got / wanted
+    return this.have && this.priorities ? this.priorities.progress(this.have) : 0
   }
 }
