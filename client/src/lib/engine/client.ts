@@ -131,18 +131,7 @@ export class TabswarmClient {
       return m.infoHash
     }
     const magnet = formatMagnet({ ...m, trackers })
-    const rec: TorrentRecord = {
-      infoHash: m.infoHash,
-      name: m.name ?? m.infoHash,
-      magnet,
-      infoBytes: null,
-      role: 'downloading',
-      paused: false,
-      bitfield: null,
-      uploaded: 0,
-      downloaded: 0,
-      addedAt: Date.now(),
-    }
+    const rec = newDownload(m.infoHash, m.name ?? m.infoHash, magnet, null)
     await this.store.putTorrent(rec)
     this.open(m.infoHash, rec.name, null, null, magnet, false, false)
     return m.infoHash
@@ -168,18 +157,7 @@ export class TabswarmClient {
     if (this.entries.has(info.infoHash) || this.remote?.views.has(info.infoHash)) return false
     if (!(await this.locks.claim(info.infoHash))) return false
     const magnet = this.magnetFor(info, trackers.length > 0 ? [...trackers] : [this.defaultTracker])
-    await this.store.putTorrent({
-      infoHash: info.infoHash,
-      name: info.name,
-      magnet,
-      infoBytes: info.infoBytes,
-      role: 'downloading',
-      paused: false,
-      bitfield: null,
-      uploaded: 0,
-      downloaded: 0,
-      addedAt: Date.now(),
-    })
+    await this.store.putTorrent(newDownload(info.infoHash, info.name, magnet, info.infoBytes))
     this.open(info.infoHash, info.name, info, null, magnet, false, false)
     return true
   }
@@ -359,4 +337,9 @@ function fullBitfield(pieceCount: number): Uint8Array {
   const spare = bytes.byteLength * 8 - pieceCount
   if (spare > 0) bytes[bytes.byteLength - 1] = (0xff << spare) & 0xff
   return bytes
+}
+
+/** The stored record of a download just started (from a magnet: no info dict yet). */
+function newDownload(infoHash: string, name: string, magnet: string, infoBytes: Uint8Array | null): TorrentRecord {
+  return { infoHash, name, magnet, infoBytes, role: 'downloading', paused: false, bitfield: null, uploaded: 0, downloaded: 0, addedAt: Date.now() }
 }

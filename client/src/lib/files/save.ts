@@ -135,19 +135,7 @@ export async function writeFileTo(store: PieceStore, info: TorrentInfo, fileInde
 export async function saveFile(store: PieceStore, info: TorrentInfo, fileIndex: number): Promise<void> {
   const name = baseName(fileAt(info, fileIndex).path)
   const blob = await fileBlob(store, info, fileIndex)
-  const url = URL.createObjectURL(blob)
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  a.style.display = 'none'
-  document.body.append(a)
-  try {
-    a.click()
-  } finally {
-    a.remove()
-    // Revoking at once could cancel a download that has not started reading yet.
-    setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS)
-  }
+  downloadBlob(blob, name)
 }
 
 type SaveFilePicker = (options: { suggestedName: string }) => Promise<FileSystemFileHandle>
@@ -171,4 +159,21 @@ export async function saveFileAs(store: PieceStore, info: TorrentInfo, fileIndex
   }
   await writeFileTo(store, info, fileIndex, await handle.createWritable())
   return 'saved'
+}
+
+/** Starts a normal browser download of `blob` named `name` (a link click on an object URL). */
+export function downloadBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  a.style.display = 'none'
+  document.body.append(a)
+  try {
+    a.click()
+  } finally {
+    a.remove()
+    // Revoking at once could cancel a download that has not started reading yet.
+    setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS)
+  }
 }

@@ -2,10 +2,9 @@
 // the component so the rules (which trackers, which name) are plain code.
 import { parseMagnet } from '@shared/magnet'
 import type { TabswarmClient } from '../engine/client'
+import { downloadBlob } from '../files/save'
 import { encodeTorrentFile, torrentFileName } from '../files/torrent-file'
 
-/** How long the object URL lives: the download must have started (and taken its own reference). */
-const REVOKE_AFTER_MS = 60_000
 
 /**
  * `<page>#<magnet>`: opening it starts the download in Tabswarm, where a bare magnet would go to
@@ -29,16 +28,5 @@ export function torrentFileOf(client: TabswarmClient, infoHash: string): { name:
 
 /** Starts a browser download of small in-memory bytes. */
 export function downloadBytes(bytes: Uint8Array, name: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes.slice()], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  a.style.display = 'none'
-  document.body.append(a)
-  try {
-    a.click()
-  } finally {
-    a.remove()
-    setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS)
-  }
+  downloadBlob(new Blob([bytes.slice()], { type }), name)
 }
