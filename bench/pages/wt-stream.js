@@ -21,7 +21,7 @@ window.wtSeedCapped = (announce, bytesPerSecond) => {
   if (!file) throw new Error('no file chosen')
   client.throttleUpload(bytesPerSecond)
   return new Promise((resolve, reject) => {
-    const torrent = client.seed(file, { announce: [announce] }, (t) => resolve({ magnet: t.magnetURI, infoHash: t.infoHash }))
+    const torrent = client.seed(file, { announce: [announce] }, (t) => resolve({ magnet: t.magnetURI, infoHash: t.infoHash, pieceLength: t.pieceLength }))
     torrent.once('error', reject)
   })
 }

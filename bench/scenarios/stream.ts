@@ -6,6 +6,7 @@
 //   2. paste -> first frame, then seek to 50% -> playing, then seek to 90% -> playing.
 // Seeking in a fresh tab measures a seek into bytes not fetched yet, which is what a user waits for.
 import os from 'node:os'
+import { choosePieceLength } from '../../shared/pieces'
 import type { Page } from 'playwright-core'
 import { dumpLogs, sharedBrowser, type Peer, type SharedBrowser } from '../lib/browser'
 import type { Ctx } from '../lib/context'
@@ -14,6 +15,9 @@ import { streamMedia, type StreamMedia } from '../lib/stream-media'
 import { writeStreamSection, type StreamFigures } from '../lib/stream-report'
 import { startTabswarmTracker, tabswarmSeed } from '../lib/tabswarm'
 import { startWtTracker } from '../lib/wt-tracker'
+
+/** Piece lengths in KiB, for the report: a seek waits for one whole piece at the capped rate. */
+const pieceKiB = { ts: 0, wt: 0 }
 
 export const STREAM_WINDOW_S = Math.max(5, Number(process.env.BENCH_STREAM_S ?? 60) || 60)
 const FIRST_FRAME_MS = 180_000
@@ -73,6 +77,8 @@ async function tabswarmStream(ctx: Ctx, clip: StreamMedia, capBps: number): Prom
       const seeder = await browser.peer('ts-stream-seeder', url)
       peers.push(seeder)
       const seed = await tabswarmSeed(seeder.page, clip.path, 300_000)
+      // The app's own rule (shared/pieces.ts), the one its seeder just used.
+      pieceKiB.ts = choosePieceLength(clip.size) / 1024
       const limit = seeder.page.locator('[data-testid=upload-limit]')
       await limit.fill(String(Math.round(capBps / 1024)))
       await limit.dispatchEvent('change')
@@ -114,8 +120,9 @@ async function webtorrentStream(ctx: Ctx, clip: StreamMedia, capBps: number): Pr
       peers.push(seeder)
       await seeder.page.waitForFunction(() => typeof (window as any).wtSeedCapped === 'function')
       await seeder.page.locator('#file').setInputFiles(clip.path)
-      const seed = (await seeder.page.evaluate(([u, cap]) => (window as any).wtSeedCapped(u, cap), [tracker.wsUrl, capBps] as const)) as { magnet: string }
-      console.log(`  WebTorrent seeding; throttleUpload(${Math.round(capBps)} B/s)`)
+      const seed = (await seeder.page.evaluate(([u, cap]) => (window as any).wtSeedCapped(u, cap), [tracker.wsUrl, capBps] as const)) as { magnet: string; pieceLength: number }
+      pieceKiB.wt = seed.pieceLength / 1024
+      console.log(`  WebTorrent seeding (${seed.pieceLength / 1024} KiB pieces); throttleUpload(${Math.round(capBps)} B/s)`)
       return measure(
         {
           label: 'WebTorrent',
@@ -162,7 +169,7 @@ export async function stream(ctx: Ctx): Promise<void> {
     console.error(`  WebTorrent streaming failed: ${wt}`)
   }
   const loads = [load0, os.loadavg()[0]!]
-  const file = await writeStreamSection({ clip, capBps, windowS: STREAM_WINDOW_S, ts, wt, loads, elapsedS: (Date.now() - t0) / 1000 })
+  const file = await writeStreamSection({ clip, capBps, windowS: STREAM_WINDOW_S, ts, wt, pieceKiB, loads, elapsedS: (Date.now() - t0) / 1000 })
   console.log(file ? `  wrote the "Streaming" section of ${file}` : '  BENCHMARKS.md not written (BENCH_WRITE=0 or a shortened window; BENCH_WRITE=1 forces it)')
   if (typeof ts === 'string') throw new Error(`Tabswarm streaming failed: ${ts}`)
   if (typeof wt === 'string') throw new Error(`WebTorrent streaming failed: ${wt}`)
