@@ -3,6 +3,7 @@
 //   npm run bench                                  all scenarios, figures into BENCHMARKS.md
 //   npm run bench -- raw hash                      a subset (raw raw-swarm webtorrent tabswarm swarm webtorrent-swarm seed hash memory many)
 //   npm run bench -- many                          one tab seeding 100 torrents, Tabswarm vs WebTorrent (own section)
+//   npm run bench -- stream                        streaming a 139 MiB video, Tabswarm vs WebTorrent (own section; BENCH_STREAM_S=30 for a quick check)
 //   npm run bench -- tabswarm-inmemory             a diagnostic, only when named
 //   BENCH_MB=64 npm run bench -- tabswarm          smaller file for quick iterations
 //
@@ -28,6 +29,7 @@ import { hash } from './scenarios/hash'
 import { many } from './scenarios/many'
 import { raw } from './scenarios/raw'
 import { rawSwarm } from './scenarios/raw-swarm'
+import { stream } from './scenarios/stream'
 import { memory, swarm, tabswarm, tabswarmInMemory, tabswarmSeedOnly } from './scenarios/tabswarm'
 import { webtorrent, webtorrentSeedOnly, webtorrentSwarm } from './scenarios/webtorrent'
 import { probeOtherWork } from './lib/cpu'
@@ -36,7 +38,7 @@ import { probeOtherWork } from './lib/cpu'
  * The issue's scenarios, plus two references for the swarm ratio: WebTorrent 1→N, and the bare
  * data channel 1→N (raw-swarm: what N× the bytes cost on these cores with no client at all).
  */
-const ALL = ['raw', 'raw-swarm', 'webtorrent', 'tabswarm', 'swarm', 'webtorrent-swarm', 'seed', 'hash', 'memory', 'many'] as const
+const ALL = ['raw', 'raw-swarm', 'webtorrent', 'tabswarm', 'swarm', 'webtorrent-swarm', 'seed', 'hash', 'memory', 'many', 'stream'] as const
 /** Diagnostics, run only when named: both Tabswarm peers with in-memory IndexedDB. */
 const EXTRA = ['tabswarm-inmemory'] as const
 type Scenario = (typeof ALL)[number] | (typeof EXTRA)[number]
@@ -80,6 +82,7 @@ const RUNNERS: Record<Scenario, (ctx: Ctx) => Promise<void>> = {
   hash,
   memory,
   many,
+  stream,
   'tabswarm-inmemory': tabswarmInMemory,
   'webtorrent-swarm': webtorrentSwarm,
 }
@@ -130,7 +133,7 @@ async function main(): Promise<number> {
   const failures: Record<string, string> = {}
   let server: Awaited<ReturnType<typeof startStaticServer>> | undefined
   try {
-    if (selected.some((s) => ['tabswarm', 'swarm', 'seed', 'memory', 'many', 'tabswarm-inmemory'].includes(s))) {
+    if (selected.some((s) => ['tabswarm', 'swarm', 'seed', 'memory', 'many', 'stream', 'tabswarm-inmemory'].includes(s))) {
       const appDir = path.join(tmp.dir, 'app')
       try {
         await buildApp(appDir)

@@ -34,6 +34,8 @@ export async function startStaticServer(hashPageDir: string | null): Promise<Sta
       return
     }
     if (pathname.endsWith('/')) pathname += 'index.html'
+    // WebTorrent's service worker at the origin's root, so its scope covers the stream page.
+    if (pathname === '/wt-sw.min.js') pathname = '/webtorrent/sw.min.js'
     for (const [prefix, dir] of mounts) {
       if (!pathname.startsWith(prefix)) continue
       const file = path.join(dir, pathname.slice(prefix.length))

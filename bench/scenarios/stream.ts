@@ -1,0 +1,176 @@
+// Streaming (issue 9): a >= 128 MiB video from a seeder capped at 2x its bitrate, Tabswarm (its
+// service worker /sw.js, Play) against WebTorrent 3 (its own sw.min.js, createServer({ controller }),
+// file.streamTo(video)) in the same run. Per client, two fresh viewer tabs one after the other (the
+// first is closed before the second opens, so they never share the seeder's capped upload):
+//   1. paste -> first frame, then the stalls over the first BENCH_STREAM_S (60) s of playback;
+//   2. paste -> first frame, then seek to 50% -> playing, then seek to 90% -> playing.
+// Seeking in a fresh tab measures a seek into bytes not fetched yet, which is what a user waits for.
+import os from 'node:os'
+import { choosePieceLength } from '../../shared/pieces'
+import type { Page } from 'playwright-core'
+import { dumpLogs, sharedBrowser, type Peer, type SharedBrowser } from '../lib/browser'
+import type { Ctx } from '../lib/context'
+import { installProbe, markStart, playedPast, seekAndTime, stallsOver } from '../lib/player-probe'
+import { streamMedia, type StreamMedia } from '../lib/stream-media'
+import { writeStreamSection, type StreamFigures } from '../lib/stream-report'
+import { startTabswarmTracker, tabswarmSeed } from '../lib/tabswarm'
+import { startWtTracker } from '../lib/wt-tracker'
+
+/** Piece lengths in KiB, for the report: a seek waits for one whole piece at the capped rate. */
+const pieceKiB = { ts: 0, wt: 0 }
+
+export const STREAM_WINDOW_S = Math.max(5, Number(process.env.BENCH_STREAM_S ?? 60) || 60)
+const FIRST_FRAME_MS = 180_000
+const SEEK_MS = 120_000
+
+interface Client {
+  label: string
+  /** Opens a viewer tab ready for the paste (probe installed on its player). */
+  viewer(name: string): Promise<Peer>
+  /** The paste, and whatever the user does until the player is asked to play. */
+  start(page: Page): Promise<void>
+}
+
+async function measure(client: Client, clip: StreamMedia, peers: Peer[]): Promise<StreamFigures> {
+  const a = await client.viewer(`${client.label}-viewer-1`)
+  peers.push(a)
+  await markStart(a.page)
+  await client.start(a.page)
+  const firstMs = await playedPast(a.page, 0, FIRST_FRAME_MS, true)
+  console.log(`  ${client.label}: first frame ${(firstMs / 1000).toFixed(2)} s after the paste; playing ${STREAM_WINDOW_S} s…`)
+  const st = await stallsOver(a.page, 0, STREAM_WINDOW_S, STREAM_WINDOW_S * 4000 + 60_000)
+  console.log(`  ${client.label}: ${st.count} stalls, ${st.seconds.toFixed(2)} s stalled over ${st.played.toFixed(1)} s played`)
+  await a.close()
+
+  const b = await client.viewer(`${client.label}-viewer-2`)
+  peers.push(b)
+  await markStart(b.page)
+  await client.start(b.page)
+  const firstMs2 = await playedPast(b.page, 0, FIRST_FRAME_MS)
+  const seek50Ms = await seekAndTime(b.page, clip.seconds * 0.5, SEEK_MS)
+  const seek90Ms = await seekAndTime(b.page, clip.seconds * 0.9, SEEK_MS)
+  console.log(
+    `  ${client.label}: second tab first frame ${(firstMs2 / 1000).toFixed(2)} s; seek 50% ${(seek50Ms / 1000).toFixed(2)} s; seek 90% ${(seek90Ms / 1000).toFixed(2)} s`,
+  )
+  await b.close()
+  return { firstMs, firstMs2, seek50Ms, seek90Ms, stalls: st.count, stalledS: st.seconds, playedS: st.played }
+}
+
+async function withBrowser<T>(ctx: Ctx, label: string, fn: (b: SharedBrowser, peers: Peer[]) => Promise<T>): Promise<T> {
+  const browser = await sharedBrowser(await ctx.tmp.profile(label))
+  const peers: Peer[] = []
+  try {
+    return await fn(browser, peers)
+  } catch (err) {
+    console.error(`  ${label} failed; last console lines:\n${dumpLogs(peers)}`)
+    throw err
+  } finally {
+    await browser.close()
+  }
+}
+
+async function tabswarmStream(ctx: Ctx, clip: StreamMedia, capBps: number): Promise<StreamFigures> {
+  if (!ctx.appDir) throw new Error(`the app did not build: ${ctx.appError}`)
+  const { tracker, url } = await startTabswarmTracker(ctx.appDir)
+  try {
+    return await withBrowser(ctx, 'stream-ts', async (browser, peers) => {
+      const seeder = await browser.peer('ts-stream-seeder', url)
+      peers.push(seeder)
+      const seed = await tabswarmSeed(seeder.page, clip.path, 300_000)
+      // The app's own rule (shared/pieces.ts), the one its seeder just used.
+      pieceKiB.ts = choosePieceLength(clip.size) / 1024
+      const limit = seeder.page.locator('[data-testid=upload-limit]')
+      await limit.fill(String(Math.round(capBps / 1024)))
+      await limit.dispatchEvent('change')
+      console.log(`  Tabswarm seeding after ${(seed.ms / 1000).toFixed(1)} s; upload capped at ${Math.round(capBps / 1024)} KiB/s`)
+      return measure(
+        {
+          label: 'Tabswarm',
+          async viewer(name) {
+            const p = await browser.peer(name, url)
+            // The app's service worker claims the tab on its first visit; a user's tab has it.
+            await p.page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, { timeout: 30_000 })
+            await p.page.locator('[data-testid=link-submit]:enabled').waitFor({ timeout: 30_000 })
+            await installProbe(p.page, '[data-testid=player]')
+            return p
+          },
+          async start(page) {
+            await page.locator('[data-testid=link-input]').fill(seed.magnet)
+            await page.locator('[data-testid=link-submit]').click()
+            const torrent = page.locator(`[data-testid=torrent][data-infohash="${seed.infoHash}"]`)
+            // Play is enabled once the metadata is in; click() waits for that.
+            await torrent.locator(`[data-testid=play][data-file="${clip.name}"]`).click({ timeout: FIRST_FRAME_MS })
+          },
+        },
+        clip,
+        peers,
+      )
+    })
+  } finally {
+    await tracker.close()
+  }
+}
+
+async function webtorrentStream(ctx: Ctx, clip: StreamMedia, capBps: number): Promise<StreamFigures> {
+  const tracker = await startWtTracker()
+  const url = `${ctx.staticUrl}wt-stream.html`
+  try {
+    return await withBrowser(ctx, 'stream-wt', async (browser, peers) => {
+      const seeder = await browser.peer('wt-stream-seeder', url)
+      peers.push(seeder)
+      await seeder.page.waitForFunction(() => typeof (window as any).wtSeedCapped === 'function')
+      await seeder.page.locator('#file').setInputFiles(clip.path)
+      const seed = (await seeder.page.evaluate(([u, cap]) => (window as any).wtSeedCapped(u, cap), [tracker.wsUrl, capBps] as const)) as { magnet: string; pieceLength: number }
+      pieceKiB.wt = seed.pieceLength / 1024
+      console.log(`  WebTorrent seeding (${seed.pieceLength / 1024} KiB pieces); throttleUpload(${Math.round(capBps)} B/s)`)
+      return measure(
+        {
+          label: 'WebTorrent',
+          async viewer(name) {
+            const p = await browser.peer(name, url)
+            await p.page.waitForFunction(() => typeof (window as any).wtServe === 'function')
+            await p.page.evaluate(() => (window as any).wtServe())
+            await installProbe(p.page, '#player')
+            return p
+          },
+          async start(page) {
+            await page.evaluate(([m, u]) => (window as any).wtStream(m, u), [seed.magnet, tracker.wsUrl] as const)
+          },
+        },
+        clip,
+        peers,
+      )
+    })
+  } finally {
+    await tracker.close()
+  }
+}
+
+export async function stream(ctx: Ctx): Promise<void> {
+  const t0 = Date.now()
+  const load0 = os.loadavg()[0]!
+  const clip = await streamMedia()
+  const capBps = 2 * clip.rate
+  console.log(
+    `  ${clip.name}: ${(clip.size / 2 ** 20).toFixed(1)} MiB, ${clip.seconds} s, ${((clip.rate * 8) / 1e6).toFixed(2)} Mbit/s; seeders capped at ${((capBps * 8) / 1e6).toFixed(2)} Mbit/s`,
+  )
+  let ts: StreamFigures | string
+  let wt: StreamFigures | string
+  try {
+    ts = await tabswarmStream(ctx, clip, capBps)
+  } catch (err) {
+    ts = err instanceof Error ? err.message : String(err)
+    console.error(`  Tabswarm streaming failed: ${ts}`)
+  }
+  try {
+    wt = await webtorrentStream(ctx, clip, capBps)
+  } catch (err) {
+    wt = err instanceof Error ? err.message : String(err)
+    console.error(`  WebTorrent streaming failed: ${wt}`)
+  }
+  const loads = [load0, os.loadavg()[0]!]
+  const file = await writeStreamSection({ clip, capBps, windowS: STREAM_WINDOW_S, ts, wt, pieceKiB, loads, elapsedS: (Date.now() - t0) / 1000 })
+  console.log(file ? `  wrote the "Streaming" section of ${file}` : '  BENCHMARKS.md not written (BENCH_WRITE=0 or a shortened window; BENCH_WRITE=1 forces it)')
+  if (typeof ts === 'string') throw new Error(`Tabswarm streaming failed: ${ts}`)
+  if (typeof wt === 'string') throw new Error(`WebTorrent streaming failed: ${wt}`)
+}
