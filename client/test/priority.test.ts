@@ -115,3 +115,30 @@ test('waiting on a piece fails when the torrent is removed or the wait is aborte
   await assert.rejects(removed, /removed/)
   await assert.rejects(leecher.torrent.whenStored(99), RangeError)
 })
+
+test('a seek (new deadline) cancels unstarted read-ahead requests; the download still completes identical', async () => {
+  const size = 64 * PL
+  const { bytes, info, store, full } = await makeTorrent(size, PL)
+  const seeder = makeNode(info.infoHash, info, full, store)
+  const leecher = makeNode(info.infoHash, info, null, undefined, { downLimit: 16 * PL })
+  const releaseAhead = leecher.torrent.prioritize(0, 32 * PL, 'readahead')
+  const [, toSeeder] = connect(seeder, leecher, 30)
+  let cancels = 0
+  const send = toSeeder.send.bind(toSeeder)
+  // Count cancel messages (id 8, 17-byte frame) the leecher sends to the seeder.
+  toSeeder.send = (d: Uint8Array) => {
+    for (let i = 0; i + 4 < d.length; i++) if (d[i] === 0 && d[i + 1] === 0 && d[i + 2] === 0 && d[i + 3] === 13 && d[i + 4] === 8) cancels++
+    send(d)
+  }
+  while (leecher.torrent.have!.count() < 4) await new Promise((r) => setTimeout(r, 10))
+  const before = leecher.torrent.have!.count()
+  const releaseSeek = leecher.torrent.prioritize(60 * PL, size, 'deadline')
+  await Promise.all([60, 61, 62, 63].map((i) => leecher.torrent.whenStored(i)))
+  const sinceSeek = leecher.torrent.have!.count() - before
+  assert.ok(sinceSeek <= 10, `the seek's pieces came first (${sinceSeek} pieces stored since the seek)`)
+  releaseSeek()
+  releaseAhead()
+  await leecher.completed
+  assert.deepEqual(assembled(leecher.store, info), bytes)
+  assert.ok(cancels > 0, 'requests for the old read-ahead were cancelled at the seek')
+})

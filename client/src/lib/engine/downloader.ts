@@ -198,6 +198,36 @@ export class Downloader {
     for (const other of moved) this.fill(other)
   }
 
+  /**
+   * A new deadline (the player seeked): pieces started for later that have no byte yet give way.
+   * Their requests are cancelled, so the peers' queues serve the new position first instead of
+   * the old read-ahead (a capped seed otherwise spends half a second on bytes nobody waits for);
+   * the pieces go back to the picker and are fetched again in their turn.
+   */
+  yieldToDeadline(): void {
+    const { have, priorities } = this.host
+    let starved = false
+    for (const i of priorities.ordered(DEADLINE)) {
+      if (!have.has(i) && !this.active.has(i) && !this.finishing.has(i)) {
+        starved = true
+        break
+      }
+    }
+    if (!starved) return
+    for (const [index, piece] of this.active) {
+      if (piece.received > 0 || priorities.level(index) === DEADLINE) continue
+      for (const peer of this.host.peers()) {
+        const asked = peer.outstanding.get(index)
+        if (!asked) continue
+        for (const r of [...asked.values()]) {
+          peer.takeOutstanding(index, r.begin)
+          peer.session.send({ type: 'cancel', index, begin: r.begin, length: r.length })
+        }
+      }
+      this.active.delete(index)
+    }
+  }
+
   private cancelFrom(peerId: string, index: number, begin: number, length: number): void {
     for (const p of this.host.peers()) {
       if (p.id !== peerId) continue

@@ -159,6 +159,7 @@ export class Torrent {
     const priorities = this.priorities
     if (!priorities) throw new Error('The file list is not known yet: wait for the metadata')
     const release = priorities.hold(start, end, level)
+    if (level === 'deadline') this.downloader?.yieldToDeadline()
     this.recheck()
     this.holdTimer ??= setInterval(() => {
       if (!priorities.hasHolds) {
