@@ -43,6 +43,10 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
     // Commands issued in one event-loop turn leave in one write and are read by Redis in one
     // read: under load that halves the syscalls, the larger part of a command's cost.
     enableAutoPipelining: true,
+    // Except PUBLISH: the outbox already sends one per node per turn, and an auto-pipelined
+    // one would wait for the pipeline in flight (a round trip, more under load) before it
+    // even leaves: a cross-node relay took that wait twice, offer and answer.
+    autoPipeliningIgnoredCommands: ['publish'],
   }
   const cmd = new Redis(url, { ...common, connectionName: 'tabswarm' }) as Scripted
   // The subscriber queues its SUBSCRIBE until connected (however long Redis takes to come up)

@@ -15,8 +15,9 @@ import type { Membership, RefusalCode, Sink, StateOptions } from '../swarm'
 import type { RedisLink } from './redis'
 import {
   decodeCounts, decodeHead, decodeMessage, decodeRoute, encodeMessage, encodeRoute, isHexId, nodeChannel,
-  routePrefix, swarmKeys,
+  routePrefix, splitBatch, swarmKeys,
 } from './wire'
+import { Outbox } from './outbox'
 import type { NodeMessage, Route } from './wire'
 
 export const UNAVAILABLE = 'tracker temporarily unavailable'
@@ -68,7 +69,15 @@ export class ClusterState extends TrackerState {
   peersReply: (limit: number) => string = () => '{"total":0,"peers":[]}'
   onPeersReply: (reqId: string, body: string) => void = noop
 
-  constructor(opts: StateOptions, readonly nodeId: string, readonly link: RedisLink) { super(opts) }
+  /** Offers, answers and refusals for other nodes, one publish per node per turn. */
+  private readonly outbox: Outbox
+
+  constructor(opts: StateOptions, readonly nodeId: string, readonly link: RedisLink) {
+    super(opts)
+    this.outbox = new Outbox(link)
+    this.outbox.onDelivered = (n) => { this.offersRelayed += n }
+    this.outbox.onError = () => { this.redisErrors++ }
+  }
 
   get peerLifetimeMs(): number { return this.lifetimeMs }
 
@@ -175,11 +184,8 @@ export class ClusterState extends TrackerState {
         continue
       }
       const out = encodeMessage({ kind: 'offer', to: t.hex, conn: t.route.conn, fromNode: this.nodeId, from: p.hex, offerId: binaryStringToHex(o.offer_id), ih: ihHex, frame })
-      this.link.publish(nodeChannel(t.route.node), out).then((n) => {
-        // Nobody subscribes to that node's channel: the node is gone, and so are its peers.
-        if (n > 0) this.offersRelayed++
-        else this.purge(ihHex, t.hex, t.route)
-      }, () => { this.redisErrors++ })
+      // Nobody subscribed to that node's channel: the node is gone, and so are its peers.
+      this.outbox.send(t.route.node, out, () => this.purge(ihHex, t.hex, t.route), true)
     }
   }
 
@@ -223,7 +229,7 @@ export class ClusterState extends TrackerState {
       offerId: binaryStringToHex(msg.offer_id), ih: binaryStringToHex(msg.info_hash),
       frame: frames.relayedAnswer(json, peer, msg.offer_id, msg.answer.sdp),
     })
-    this.link.publish(nodeChannel(h.node), out).catch(() => { this.redisErrors++ })
+    this.outbox.send(h.node, out)
   }
 
   override scrapeTo(sink: Sink, hashes: readonly string[]): void {
@@ -271,9 +277,12 @@ export class ClusterState extends TrackerState {
 
   /** A message on this node's channel. */
   onNodeMessage(raw: unknown): void {
-    const m = decodeMessage(raw)
-    if (!m) { this.badMessages++; return }
-    this.handle(m, Date.now())
+    const now = Date.now()
+    for (const part of splitBatch(raw)) {
+      const m = decodeMessage(part)
+      if (!m) this.badMessages++
+      else this.handle(m, now)
+    }
   }
 
   private handle(m: NodeMessage, now: number): void {
@@ -292,7 +301,7 @@ export class ClusterState extends TrackerState {
         const map = offerer && this.offers.get(offerer)
         const p = map?.get(offerId)
         if (!offerer || !p || p.toId !== hexToBinaryString(m.from) || p.ih !== hexToBinaryString(m.ih) || p.expiresAt < now) {
-          this.link.publish(nodeChannel(m.fromNode), encodeMessage({ kind: 'refused', to: m.from, ih: m.ih })).catch(noop)
+          this.outbox.send(m.fromNode, encodeMessage({ kind: 'refused', to: m.from, ih: m.ih }))
           return
         }
         map!.delete(offerId)

@@ -53,6 +53,33 @@ export type NodeMessage =
   | { kind: 'peers'; reqId: string; body: string }
 
 const LETTER = { offer: 'O', answer: 'A', refused: 'R', peersQuery: 'Q', peers: 'P' } as const
+/** Several messages in one publish (outbox.ts): 'B', then per message its length, '\n', itself. */
+const BATCH = 'B'
+
+export function encodeBatch(messages: readonly string[]): string {
+  let out = BATCH + '\n'
+  for (const m of messages) out += m.length + '\n' + m
+  return out
+}
+
+/**
+ * The messages of one publish: a batch's parts, or the message itself. A malformed length
+ * ends the batch (what was read before it stands); each part is decoded on its own.
+ */
+export function splitBatch(raw: unknown): unknown[] {
+  if (typeof raw !== 'string' || !raw.startsWith(BATCH + '\n')) return [raw]
+  const out: unknown[] = []
+  let at = 2
+  while (at < raw.length) {
+    const nl = raw.indexOf('\n', at)
+    const len = nl < 0 || nl - at > 9 ? NaN : count(raw.slice(at, nl))
+    // null: decodes as a bad message, so the node's counter shows the damage.
+    if (Number.isNaN(len) || nl + 1 + len > raw.length) { out.push(null); break }
+    out.push(raw.slice(nl + 1, nl + 1 + len))
+    at = nl + 1 + len
+  }
+  return out
+}
 
 export function encodeMessage(m: NodeMessage): string {
   switch (m.kind) {

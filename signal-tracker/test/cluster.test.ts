@@ -68,6 +68,21 @@ describe('tracker cluster: node processes sharing one Redis', () => {
     assert.equal((answer.answer as Frame).sdp, SDP_ANSWER)
   })
 
+  test('offers of one announce to several peers on the other node all arrive, and every answer returns', async () => {
+    // Several relays for one node in one turn travel as one batch (cluster/outbox.ts).
+    const H = id('x-batch')
+    const bs: TestClient[] = []
+    for (let i = 0; i < 4; i++) bs.push((await connect(B.wsUrl, H, id(`bb${i}`)))[0])
+    const [a] = await connect(A.wsUrl, H, id('ba'), { offers: offers(4, 'bo'), numwant: 4 })
+    const got = await Promise.all(bs.map((b) => b.next(isOffer, 5000)))
+    assert.equal(new Set(got.map((o) => o.offer_id)).size, 4, 'each peer on B got a different offer')
+    bs.forEach((b, i) => b.send(answerFrame(H, id(`bb${i}`), id('ba'), got[i]!.offer_id as string)))
+    const answers: Frame[] = []
+    for (let i = 0; i < 4; i++) answers.push(await a.next(isAnswer, 5000))
+    assert.deepEqual(answers.map((x) => x.peer_id).sort(), bs.map((_, i) => id(`bb${i}`)).sort())
+    assert.deepEqual(answers.map((x) => x.offer_id).sort(), got.map((o) => o.offer_id).sort())
+  })
+
   test('an unsolicited answer is not relayed across nodes', async () => {
     const H = id('x-unsolicited')
     const [b] = await connect(B.wsUrl, H, id('ub'))

@@ -1,0 +1,51 @@
+// Relays leave a node in batches: every message for one node produced in an event-loop turn
+// (the offers of all announce replies Redis just answered, the answers read from every socket)
+// goes out as ONE publish, sent when the turn's I/O is done (setImmediate, the same moment the
+// gateway uncorks its sockets). A message per PUBLISH cost each relay a client command, a Redis
+// command and a subscriber event on the other side; under a saturated closed loop that per-relay
+// overhead, and the commands queued behind it, grew faster than the work and two nodes stalled
+// (BENCHMARKS.md, "Tracker cluster on Redis"). Batching adds no timer, so no latency when idle.
+
+import type { RedisLink } from './redis'
+import { encodeBatch, nodeChannel } from './wire'
+
+interface Box { parts: string[]; offers: number; gone: (() => void)[] }
+
+export class Outbox {
+  private boxes = new Map<string, Box>()
+  private scheduled = false
+  /** Offers that reached a subscribed node, and publishes that failed. */
+  onDelivered: (offers: number) => void = () => {}
+  onError: () => void = () => {}
+
+  constructor(private readonly link: RedisLink) {}
+
+  /**
+   * Queues an encoded message for `node`. `gone` runs if nobody listens on that node's channel
+   * (PUBLISH returned 0: the node is dead); `offer` marks it as an offer for the relay count.
+   */
+  send(node: string, message: string, gone?: () => void, offer = false): void {
+    let box = this.boxes.get(node)
+    if (!box) this.boxes.set(node, box = { parts: [], offers: 0, gone: [] })
+    box.parts.push(message)
+    if (gone) box.gone.push(gone)
+    if (offer) box.offers++
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(this.flush)
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false
+    const boxes = this.boxes
+    this.boxes = new Map()
+    for (const [node, box] of boxes) {
+      const payload = box.parts.length === 1 ? box.parts[0]! : encodeBatch(box.parts)
+      this.link.publish(nodeChannel(node), payload).then((n) => {
+        if (n > 0) this.onDelivered(box.offers)
+        else for (const fn of box.gone) fn()
+      }, () => this.onError())
+    }
+  }
+}

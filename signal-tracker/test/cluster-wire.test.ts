@@ -1,0 +1,32 @@
+// The node-channel batch format (cluster/outbox.ts sends several relays in one publish): what
+// goes in comes out whole, and a damaged batch keeps its good parts and flags the rest.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { decodeMessage, encodeBatch, encodeMessage, splitBatch } from '../cluster/wire'
+import type { NodeMessage } from '../cluster/wire'
+
+const H = (c: string): string => c.repeat(40)
+const offer: NodeMessage = { kind: 'offer', to: H('a'), conn: 7, fromNode: 'n1', from: H('b'), offerId: H('c'), ih: H('d'), frame: '{"sdp":"v=0\\r\\nx"}' }
+const answer: NodeMessage = { kind: 'answer', to: H('b'), fromNode: 'n2', from: H('a'), offerId: H('c'), ih: H('d'), frame: '{"answer":1}\n' }
+const refused: NodeMessage = { kind: 'refused', to: H('e'), ih: H('f') }
+
+test('a batch decodes into its messages, in order, frames intact', () => {
+  const parts = splitBatch(encodeBatch([offer, answer, refused].map(encodeMessage)))
+  assert.deepEqual(parts.map(decodeMessage), [offer, answer, refused])
+})
+
+test('a single message is not a batch', () => {
+  assert.deepEqual(splitBatch(encodeMessage(offer)).map(decodeMessage), [offer])
+})
+
+test('a truncated or garbled batch keeps the parts before the damage and yields one bad part', () => {
+  const whole = encodeBatch([offer, answer].map(encodeMessage))
+  const cut = splitBatch(whole.slice(0, whole.length - 5))
+  assert.equal(cut.length, 2)
+  assert.deepEqual(decodeMessage(cut[0]), offer)
+  assert.equal(decodeMessage(cut[1]), null)
+  const garbled = splitBatch('B\nxx\n' + encodeMessage(offer))
+  assert.deepEqual(garbled.map(decodeMessage), [null])
+  assert.deepEqual(splitBatch(42).map(decodeMessage), [null], 'a non-string reply is one bad message')
+})
