@@ -40,6 +40,16 @@ if (typeof matchMedia === 'function') {
 }
 
 /** Sizes the backing store for the device pixel ratio; returns a context drawing in CSS px. */
+/**
+ * Reports the element's content width in whole pixels now and on every resize, so a canvas is
+ * redrawn at its real size; returns the disconnect (an `$effect` cleanup).
+ */
+export function observeWidth(el: Element, set: (width: number) => void): () => void {
+  const ro = new ResizeObserver((entries) => set(Math.floor(entries[0]?.contentRect.width ?? 0)))
+  ro.observe(el)
+  return () => ro.disconnect()
+}
+
 export function prepare(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
   const dpr = Math.min(3, window.devicePixelRatio || 1)
   const w = Math.max(1, Math.round(width * dpr))
