@@ -104,7 +104,7 @@ export async function writeStreamSection(r: StreamReport): Promise<string | null
     'seek to 50% → playing and seek to 90% → playing (a seek into bytes not yet fetched). "Playing" means the',
     'player is not paused and `currentTime` has moved past the target; a stall is a `waiting` event until the next',
     '`playing`; all clocks run in the page (`performance.now()`). The paste is the click on `link-submit` for Tabswarm,',
-    'the `client.add(magnet)` call for WebTorrent; Tabswarm\'s Play is clicked as soon as it is enabled.',
+    'the `client.add(magnet)` call for WebTorrent; Tabswarm\'s Play is clicked by the page itself as soon as it is enabled (checked every 5 ms).',
     '',
     `Measured ${date} on ${machine()}; ${Math.round(r.elapsedS)} s; 1-min load average ${r.loads.map((l) => l.toFixed(1)).join(' at the start, ')} at the end.`,
     '',

@@ -55,7 +55,9 @@ test('stream messages decode from unknown; bad ones are refused with a reason', 
   const ih = 'cd'.repeat(20)
   const need = { kind: 'need', id: 'w-1', infoHash: ih, piece: 4, deadline: [10, 20], readahead: [10, 90] }
   assert.deepEqual(decodeStreamMessage(structuredClone(need)), need)
-  assert.deepEqual(decodeStreamMessage({ kind: 'stored', infoHash: ih, piece: 0 }), { kind: 'stored', infoHash: ih, piece: 0 })
+  assert.deepEqual(decodeStreamMessage({ kind: 'stored', infoHash: ih, piece: 0 }), { kind: 'stored', infoHash: ih, piece: 0, bytes: null })
+  const bytes = new Uint8Array([1, 2, 3])
+  assert.deepEqual(decodeStreamMessage(structuredClone({ kind: 'stored', infoHash: ih, piece: 1, bytes })), { kind: 'stored', infoHash: ih, piece: 1, bytes })
   const bad: unknown[] = [
     null,
     'need',
@@ -65,6 +67,8 @@ test('stream messages decode from unknown; bad ones are refused with a reason', 
     { ...need, piece: -1 },
     { kind: 'bitrate', infoHash: ih, fileIndex: 0, bytesPerSecond: 0 },
     { kind: 'release', id: 'x'.repeat(500) },
+    { kind: 'stored', infoHash: ih, piece: 0, bytes: 'abc' },
+    { kind: 'stored', infoHash: ih, piece: 0, bytes: new Uint8Array(0) },
   ]
   for (const raw of bad) assert.throws(() => decodeStreamMessage(raw), StreamMessageError, JSON.stringify(raw))
 })

@@ -35,6 +35,15 @@ test('choosePieceLength: power of two, 129–256 pieces unless clamped', () => {
   assert.throws(() => choosePieceLength(NaN), RangeError)
 })
 
+test('choosePieceLength for streaming: smaller pieces, 64 KiB to 1 MiB, at most 2,048', () => {
+  const streaming = { streaming: true }
+  assert.equal(choosePieceLength(1 * MiB, streaming), 64 * KiB) // clamped at the bottom
+  assert.equal(choosePieceLength(138 * MiB, streaming), 128 * KiB) // 1,104 pieces, not 138 of 1 MiB
+  assert.equal(choosePieceLength(256 * MiB, streaming), 128 * KiB)
+  assert.equal(choosePieceLength(4 * GiB, streaming), 1 * MiB) // 4,096 pieces: clamped at the top
+  assert.ok(choosePieceLength(138 * MiB, streaming) < choosePieceLength(138 * MiB))
+})
+
 function TiB(): number {
   return 1024 * GiB
 }

@@ -39,9 +39,19 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
   o.signal.addEventListener('abort', onAbort)
   let pos = o.start
   let asked = false
+  /** The piece this response waits for, or null while it reads stored ones. */
+  let waitingFor: number | null = null
   let finish!: () => void
   const done = new Promise<void>((resolve) => (finish = resolve))
+  // While the response is open the windows ahead of the player stay raised, also when every
+  // piece it reads is stored: otherwise the lease lapses while the player's buffer is full, the
+  // download wanders off rarest-first, and the player stalls when it next reads.
+  const renewer = setInterval(() => {
+    asked = true
+    o.runners.need({ id: o.id, infoHash: o.infoHash, piece: waitingFor, ...windows() })
+  }, RENEW_MS)
   const close = (): void => {
+    clearInterval(renewer)
     o.signal.removeEventListener('abort', onAbort)
     abort.abort()
     if (asked) o.runners.release(o.id)
@@ -61,18 +71,30 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
   let batch = new Map<number, Uint8Array>()
   const lastPiece = Math.floor((o.file.offset + o.end) / o.pieceLength)
   const pieceAt = async (index: number): Promise<Uint8Array> => {
-    const ready = batch.get(index)
+    const ready = batch.get(index) ?? o.runners.recent(o.infoHash, index)
     if (ready) return ready
-    const count = Math.max(1, Math.min(lastPiece - index + 1, Math.floor(READ_BATCH / o.pieceLength)))
-    batch = await o.stored.pieces(o.infoHash, index, count)
-    for (;;) {
-      const bytes = batch.get(index) ?? (await o.stored.piece(o.infoHash, index))
-      if (bytes) return bytes
-      batch.clear()
-      if (!(await o.stored.torrent(o.infoHash))) throw new StreamFailed('This torrent was removed while it was playing')
+    const ask = (): void => {
       asked = true
       o.runners.need({ id: o.id, infoHash: o.infoHash, piece: index, ...windows() })
-      await o.runners.wait(o.infoHash, index, o.id, RENEW_MS, abort.signal)
+    }
+    // A response's first piece is asked for before IndexedDB is read: after a seek the runner
+    // starts fetching while the worker looks (if it is stored, the runner just says so).
+    if (!asked) ask()
+    const count = Math.max(1, Math.min(lastPiece - index + 1, Math.floor(READ_BATCH / o.pieceLength)))
+    batch = await o.stored.pieces(o.infoHash, index, count)
+    for (let again = false; ; again = true) {
+      // The batch was just read; read the piece alone only after a wait that timed out.
+      const bytes = batch.get(index) ?? o.runners.recent(o.infoHash, index) ?? (again ? await o.stored.piece(o.infoHash, index) : null)
+      if (bytes) return bytes
+      batch.clear()
+      waitingFor = index
+      ask()
+      if (!(await o.stored.torrent(o.infoHash))) throw new StreamFailed('This torrent was removed while it was playing')
+      try {
+        await o.runners.wait(o.infoHash, index, o.id, RENEW_MS, abort.signal)
+      } finally {
+        waitingFor = null
+      }
     }
   }
 

@@ -14,11 +14,23 @@ export class StreamFailed extends Error {
   override name = 'StreamFailed'
 }
 
+/** Pieces the runner just sent along with `stored`, kept for the responses about to read them. */
+const RECENT_PIECES = 32
+const RECENT_BYTES = 16 * 1024 * 1024
+
 export class Runners {
   private readonly channel = openStreamChannel((m) => this.onMessage(m))
   private readonly waiters = new Set<Waiter>()
   private readonly failures = new Map<string, (message: string) => void>()
   private readonly bitrates = new Map<string, number>()
+  /** `${infoHash}/${piece}` → bytes, oldest first: a tiny cache in front of IndexedDB. */
+  private readonly recentPieces = new Map<string, Uint8Array>()
+  private recentBytes = 0
+
+  /** A piece the runner sent with its `stored` a moment ago, or null: read IndexedDB then. */
+  recent(infoHash: string, piece: number): Uint8Array | null {
+    return this.recentPieces.get(`${infoHash}/${piece}`) ?? null
+  }
 
   need(m: Omit<Need, 'kind'>): void {
     this.channel.post({ kind: 'need', ...m })
@@ -51,6 +63,8 @@ export class Runners {
       const waiter: Waiter = { infoHash, piece, wake: () => done() }
       const timer = setTimeout(() => done(), ms)
       if (signal.aborted) return onAbort()
+      // The answer may have come before this wait (a need posted early, or another response's).
+      if (this.recent(infoHash, piece)) return done()
       signal.addEventListener('abort', onAbort)
       this.waiters.add(waiter)
       this.failures.set(id, (message) => done(new StreamFailed(message)))
@@ -60,6 +74,7 @@ export class Runners {
   private onMessage(m: StreamMessage): void {
     switch (m.kind) {
       case 'stored':
+        if (m.bytes) this.remember(`${m.infoHash}/${m.piece}`, m.bytes)
         for (const w of [...this.waiters]) if (w.infoHash === m.infoHash && w.piece === m.piece) w.wake()
         return
       case 'failed':
@@ -71,6 +86,19 @@ export class Runners {
       case 'need':
       case 'release':
         return // another worker's (an old one still finishing its streams)
+    }
+  }
+
+  private remember(key: string, bytes: Uint8Array): void {
+    const old = this.recentPieces.get(key)
+    if (old) this.recentBytes -= old.byteLength
+    this.recentPieces.delete(key)
+    this.recentPieces.set(key, bytes)
+    this.recentBytes += bytes.byteLength
+    for (const [k, v] of this.recentPieces) {
+      if (this.recentPieces.size <= RECENT_PIECES && this.recentBytes <= RECENT_BYTES) break
+      this.recentPieces.delete(k)
+      this.recentBytes -= v.byteLength
     }
   }
 }

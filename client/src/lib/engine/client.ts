@@ -55,10 +55,10 @@ export class TabswarmClient {
     readonly store: PieceStore,
     readonly pool: HashPool,
     readonly settings: Settings,
-    private readonly onChange: () => void,
+    private readonly onChange: (urgent?: boolean) => void,
   ) {}
 
-  static async create(onChange: () => void): Promise<{ client: TabswarmClient; problems: string[] }> {
+  static async create(onChange: (urgent?: boolean) => void): Promise<{ client: TabswarmClient; problems: string[] }> {
     const store = await PieceStore.open()
     const settings = await Settings.load(store)
     const client = new TabswarmClient(store, new HashPool(), settings, onChange)

@@ -20,7 +20,10 @@ export interface DownloaderHost {
   verify(buffer: ArrayBuffer, expected: Uint8Array): Promise<{ ok: boolean; buffer: ArrayBuffer }>
   /** Stores a verified piece; rejects (e.g. StorageFullError) when it cannot. */
   storePiece(index: number, bytes: Uint8Array): Promise<void>
-  pieceDone(index: number): void
+  /** The piece passed its hash check and goes to storage now (a waiting stream may have it). */
+  pieceVerified(index: number, bytes: Uint8Array): void
+  /** The piece is stored; `bytes` are its verified bytes. */
+  pieceDone(index: number, bytes: Uint8Array): void
   pieceFailed(index: number, contributors: ReadonlySet<string>): void
   storageFailed(err: unknown): void
 }
@@ -199,32 +202,37 @@ export class Downloader {
   }
 
   /**
-   * A new deadline (the player seeked): pieces started for later that have no byte yet give way.
-   * Their requests are cancelled, so the peers' queues serve the new position first instead of
-   * the old read-ahead (a capped seed otherwise spends half a second on bytes nobody waits for);
-   * the pieces go back to the picker and are fetched again in their turn.
+   * A new deadline (the player seeked): pieces started for later give way. Their requests are
+   * cancelled, so the peers' queues serve the new position first instead of the old read-ahead
+   * (a capped seed otherwise spends half a second on bytes nobody waits for). A piece with no
+   * byte yet goes back to the picker; one partly received keeps its bytes and asks for the rest
+   * once the deadline pieces are asked for (deadline blocks come first in nextBlock).
    */
-  yieldToDeadline(): void {
-    const { have, priorities } = this.host
+  yieldToDeadline(first: number, last: number): void {
+    // Only when the first missing piece of the new deadline [first, last] (the one the player
+    // waits on next) is not being fetched: a jump. A deadline that slides along with playback
+    // finds it active already, and its read-ahead is left alone. Everything else gives way,
+    // also the deadline the player is leaving (its hold goes a moment later).
+    const { have } = this.host
     let starved = false
-    for (const i of priorities.ordered(DEADLINE)) {
-      if (!have.has(i) && !this.active.has(i) && !this.finishing.has(i)) {
-        starved = true
-        break
-      }
+    for (let i = first; i <= last; i++) {
+      if (have.has(i) || this.finishing.has(i)) continue
+      starved = !this.active.has(i)
+      break
     }
     if (!starved) return
     for (const [index, piece] of this.active) {
-      if (piece.received > 0 || priorities.level(index) === DEADLINE) continue
+      if (index >= first && index <= last) continue
       for (const peer of this.host.peers()) {
         const asked = peer.outstanding.get(index)
         if (!asked) continue
         for (const r of [...asked.values()]) {
           peer.takeOutstanding(index, r.begin)
           peer.session.send({ type: 'cancel', index, begin: r.begin, length: r.length })
+          piece.release(r.begin / BLOCK_SIZE, peer.id)
         }
       }
-      this.active.delete(index)
+      if (piece.received === 0) this.active.delete(index)
     }
   }
 
@@ -261,9 +269,11 @@ export class Downloader {
         this.host.pieceFailed(piece.index, piece.contributors)
         return
       }
-      await this.host.storePiece(piece.index, new Uint8Array(buffer))
+      const bytes = new Uint8Array(buffer)
+      this.host.pieceVerified(piece.index, bytes)
+      await this.host.storePiece(piece.index, bytes)
       this.verifiedBytes += piece.length
-      this.host.pieceDone(piece.index)
+      this.host.pieceDone(piece.index, bytes)
     } catch (err) {
       this.host.storageFailed(err)
     } finally {

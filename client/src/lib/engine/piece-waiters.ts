@@ -1,18 +1,19 @@
-// Promises for "this piece is stored": a stream waits on the pieces under its range. Resolved
-// once the piece's write has committed to IndexedDB, so a reader in another context (the
-// service worker) finds it there; rejected when the torrent goes away or the caller aborts.
+// Promises for "this piece is here": a stream waits on the pieces under its range. Resolved
+// with the verified bytes themselves (when the hash check passes, and again for late waiters
+// once the IndexedDB write commits), so a reader in another context (the service worker)
+// need not read them back; rejected when the torrent goes away or the caller aborts.
 export class PieceWaiters {
-  private readonly waiting = new Map<number, Set<{ resolve: () => void; reject: (err: unknown) => void }>>()
+  private readonly waiting = new Map<number, Set<{ resolve: (bytes: Uint8Array) => void; reject: (err: unknown) => void }>>()
 
-  wait(index: number, signal?: AbortSignal): Promise<void> {
+  wait(index: number, signal?: AbortSignal): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal))
       let set = this.waiting.get(index)
       if (!set) this.waiting.set(index, (set = new Set()))
       const entry = {
-        resolve: () => {
+        resolve: (bytes: Uint8Array) => {
           signal?.removeEventListener('abort', onAbort)
-          resolve()
+          resolve(bytes)
         },
         reject: (err: unknown) => {
           signal?.removeEventListener('abort', onAbort)
@@ -29,11 +30,11 @@ export class PieceWaiters {
     })
   }
 
-  stored(index: number): void {
+  stored(index: number, bytes: Uint8Array): void {
     const set = this.waiting.get(index)
     if (!set) return
     this.waiting.delete(index)
-    for (const w of set) w.resolve()
+    for (const w of set) w.resolve(bytes)
   }
 
   rejectAll(err: Error): void {

@@ -101,11 +101,13 @@ export class PiecePriorities {
   }
 
   /**
-   * Held pieces at `level` in fetch order: holds in the order they were made, each in byte order.
+   * Held pieces at `level` in fetch order: the newest hold first, each in byte order.
    * (Usually one hold per player; a few at most, so this stays cheap.)
    */
   *ordered(level: typeof READAHEAD | typeof DEADLINE): Generator<number> {
-    for (const h of this.holds) {
+    // Newest hold first: after a seek the new position is served before the one it left
+    // (whose hold the player releases a moment later).
+    for (const h of [...this.holds].reverse()) {
       if (h.level !== level) continue
       for (let i = h.first; i <= h.last; i++) yield i
     }

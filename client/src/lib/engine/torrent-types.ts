@@ -11,8 +11,11 @@ export interface TorrentDeps {
   pool: HashPool
   peerId: Uint8Array
   limits: { up: TokenBucket; down: TokenBucket }
-  /** Something the UI shows changed. */
-  onChange(): void
+  /**
+   * Something the UI shows changed. `urgent`: a user waits on it (the metadata arrived, which
+   * enables Play and Save), so show it now rather than on the next coalesced refresh.
+   */
+  onChange(urgent?: boolean): void
   /** Metadata arrived for a magnet: write it to IndexedDB. */
   persistInfo(t: Torrent): Promise<void>
   /** The last piece is verified and stored. */

@@ -120,7 +120,10 @@ export class Torrent {
       canDownload: () => this.state === 'downloading',
       verify: (buf, expected) => this.deps.pool.verify(buf, expected),
       storePiece: (i, bytes) => this.storePiece(i, bytes),
-      pieceDone: (i) => this.onPieceDone(i),
+      // A stream waiting on a piece gets its bytes once verified, not after the IndexedDB commit
+      // (tens of milliseconds on a busy disk): the hash already vouches for them.
+      pieceVerified: (i, bytes) => this.waiters.stored(i, bytes),
+      pieceDone: (i, bytes) => this.onPieceDone(i, bytes),
       pieceFailed: (i, who) => this.onPieceFailed(i, who),
       storageFailed: (err) => this.fail(err, true),
     })
@@ -159,7 +162,10 @@ export class Torrent {
     const priorities = this.priorities
     if (!priorities) throw new Error('The file list is not known yet: wait for the metadata')
     const release = priorities.hold(start, end, level)
-    if (level === 'deadline') this.downloader?.yieldToDeadline()
+    if (level === 'deadline' && end > start) {
+      const pl = this.info!.pieceLength
+      this.downloader?.yieldToDeadline(Math.floor(start / pl), Math.floor((end - 1) / pl))
+    }
     this.recheck()
     this.holdTimer ??= setInterval(() => {
       if (!priorities.hasHolds) {
@@ -174,12 +180,20 @@ export class Torrent {
     }
   }
 
-  /** Resolves once piece `index` is verified and committed to IndexedDB. */
-  whenStored(index: number, signal?: AbortSignal): Promise<void> {
+  pieceAt(offset: number): number {
+    if (!this.info) throw new Error('The file list is not known yet: wait for the metadata')
+    return Math.min(this.info.pieceCount - 1, Math.floor(offset / this.info.pieceLength))
+  }
+
+  /**
+   * Resolves with piece `index`'s bytes once it is verified (its IndexedDB write is then under
+   * way), or with null at once when it is stored already.
+   */
+  whenStored(index: number, signal?: AbortSignal): Promise<Uint8Array | null> {
     if (!this.info || index < 0 || index >= this.info.pieceCount || !Number.isInteger(index)) {
       return Promise.reject(new RangeError(`no piece ${index} in this torrent`))
     }
-    if (this.have?.has(index)) return Promise.resolve()
+    if (this.have?.has(index)) return Promise.resolve(null)
     return this.waiters.wait(index, signal)
   }
 
@@ -313,7 +327,7 @@ export class Torrent {
       ensurePeerBits(this.pieces, peer)
       this.updateInterest(peer)
     }
-    this.deps.onChange()
+    this.deps.onChange(true)
   }
 
   /**
@@ -338,10 +352,10 @@ export class Torrent {
     }
   }
 
-  private onPieceDone(index: number): void {
+  private onPieceDone(index: number, bytes: Uint8Array): void {
     const have = this.have!
     have.set(index)
-    this.waiters.stored(index)
+    this.waiters.stored(index, bytes)
     for (const peer of this.peers.values()) if (peer.amInterested) this.updateInterest(peer)
     if (this.state === 'downloading' && this.complete) {
       this.state = 'seeding'

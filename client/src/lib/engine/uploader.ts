@@ -19,6 +19,13 @@ export interface UploaderHost {
 
 /** Largest block we serve; BEP 3 clients ask for 16 KiB, some for up to 128 KiB. */
 const MAX_BLOCK = 128 * 1024
+/**
+ * A request passed over for less-sent blocks is served anyway after this long: a leecher that
+ * needs that very block (a player's deadline) must not wait while fresher blocks keep coming.
+ * Long enough that in a swarm the duplicate is usually cancelled first (the leecher hears a
+ * `have` from the neighbour that got the block, a piece time or two later).
+ */
+const MAX_PASSED_OVER_MS = 3000
 
 export class Uploader {
   private readonly pumping = new WeakSet<Peer>()
@@ -26,6 +33,8 @@ export class Uploader {
 
   /** Times each block was sent (saturating): the least-sent block is served first. */
   private sent: Uint8Array | null = null
+  /** Per peer, a bit per block sent to it: its own earlier copy does not count against it. */
+  private readonly sentTo = new WeakMap<Peer, Uint8Array>()
 
   constructor(private readonly host: UploaderHost) {}
 
@@ -33,19 +42,34 @@ export class Uploader {
     return r.index * this.host.blocksPerPiece() + Math.floor(r.begin / BLOCK_SIZE)
   }
 
+  private sentBits(peer: Peer): Uint8Array {
+    let bits = this.sentTo.get(peer)
+    if (!bits) this.sentTo.set(peer, (bits = new Uint8Array(Math.ceil((this.host.pieceCount() * this.host.blocksPerPiece()) / 8))))
+    return bits
+  }
+
+  /** How often the block went out to peers other than `peer` (a copy it dropped is not theirs). */
+  private sentToOthers(sent: Uint8Array, own: Uint8Array, key: number): number {
+    const c = sent[key] ?? 0
+    return c > 0 && (own[key >> 3]! & (1 << (key & 7))) !== 0 ? c - 1 : c
+  }
+
   /**
-   * Serve the queued request whose block went out the fewest times so far. A seeder thus
-   * spreads fresh blocks first; a duplicate request (a leecher asking for what another was
+   * Serve the queued request whose block went out to others the fewest times so far. A seeder
+   * thus spreads fresh blocks first; a duplicate request (a leecher asking for what another was
    * just sent) waits, and is usually cancelled once that leecher hears a `have` from its
-   * neighbour. With one peer every count is equal and this is plain FIFO.
+   * neighbour. With one peer this is plain FIFO, also for blocks it asks for again (a stream
+   * that seeked away and back). The oldest request waits at most MAX_PASSED_OVER_MS.
    */
   private nextRequest(peer: Peer): number {
     const q = peer.uploadQueue
+    if (performance.now() - q[0]!.queuedAt > MAX_PASSED_OVER_MS) return 0
     const sent = (this.sent ??= new Uint8Array(this.host.pieceCount() * this.host.blocksPerPiece()))
+    const own = this.sentBits(peer)
     let best = 0
-    let bestCount = sent[this.blockKey(q[0]!)] ?? 0
+    let bestCount = this.sentToOthers(sent, own, this.blockKey(q[0]!))
     for (let i = 1; i < q.length && bestCount > 0; i++) {
-      const c = sent[this.blockKey(q[i]!)] ?? 0
+      const c = this.sentToOthers(sent, own, this.blockKey(q[i]!))
       if (c < bestCount) {
         best = i
         bestCount = c
@@ -59,7 +83,7 @@ export class Uploader {
     if (peer.amChoking || !this.host.hasPiece(r.index)) return
     if (r.length <= 0 || r.length > MAX_BLOCK || r.begin < 0 || r.begin + r.length > this.host.pieceLength(r.index)) return
     if (peer.uploadQueue.length >= MAX_PEER_REQUESTS) return
-    peer.uploadQueue.push(r)
+    peer.uploadQueue.push({ index: r.index, begin: r.begin, length: r.length, queuedAt: performance.now() })
     void this.pump(peer)
   }
 
@@ -89,7 +113,13 @@ export class Uploader {
         }
         peer.uploadQueue.splice(at, 1)
         const key = this.blockKey(r)
-        if (this.sent && this.sent[key]! < 255) this.sent[key]!++
+        const own = this.sentBits(peer)
+        const mask = 1 << (key & 7)
+        // Counted once per peer: a peer asking again for a block it dropped adds no copy.
+        if ((own[key >> 3]! & mask) === 0) {
+          own[key >> 3]! |= mask
+          if (this.sent && this.sent[key]! < 255) this.sent[key]!++
+        }
         const piece = await this.host.readPiece(r.index)
         if (!piece || peer.session.isClosed) continue
         peer.session.sendPiece(r.index, r.begin, piece.subarray(r.begin, r.begin + r.length))

@@ -25,6 +25,7 @@ import type { HashPool } from '../hashing/pool'
 import type { PieceStore, TorrentRecord } from '../storage/piece-store'
 import { ImportError, planTorrent } from './naming'
 import { consecutiveRuns, describePieces, forEachLimited, piecesPerRead, readPieces, type Layout } from './piece-reader'
+import { isPlayableMedia } from '../stream/media'
 
 export { ImportError } from './naming'
 
@@ -54,7 +55,7 @@ export async function importFiles(
     offset += f.length
     return span
   })
-  const pieceLength = choosePieceLength(offset)
+  const pieceLength = choosePieceLength(offset, { streaming: plan.files.some((f) => isPlayableMedia(f.path)) })
   const layout: Layout = {
     files: plan.files.map((f) => files[f.source]!),
     paths: plan.files.map((f) => f.path),

@@ -47,6 +47,12 @@ export function mimeOf(path: string): string {
   return TYPES[extensionOf(path)]?.mime ?? 'application/octet-stream'
 }
 
+/** Audio or video by its name, whether or not this browser plays it: shared as a streaming torrent. */
+export function isPlayableMedia(path: string): boolean {
+  const kind = TYPES[extensionOf(path)]?.kind
+  return kind === 'video' || kind === 'audio'
+}
+
 /** 'video' | 'audio' | 'image' when the page should offer Play or a preview, else null. */
 export function mediaKindOf(path: string, canPlay: (mime: string) => boolean): MediaKind | null {
   const t = TYPES[extensionOf(path)]

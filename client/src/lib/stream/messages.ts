@@ -4,6 +4,8 @@
 // first (WebTorrent's race over all windows, webtorrent issues #2577 and #3007). Everything
 // received is decoded from `unknown` here, on both sides.
 
+import { MAX_PIECE_LENGTH } from '@shared/pieces'
+
 export const STREAM_CHANNEL = 'tabswarm-stream'
 
 export type Level = 'deadline' | 'readahead'
@@ -19,8 +21,12 @@ export type StreamMessage =
   | { kind: 'need'; id: string; infoHash: string; piece: number | null; deadline: ByteRange; readahead: ByteRange }
   /** Worker → runner: the response finished or was cancelled (the player seeked away). */
   | { kind: 'release'; id: string }
-  /** Runner → worker: `piece` is verified and committed to IndexedDB. */
-  | { kind: 'stored'; infoHash: string; piece: number }
+  /**
+   * Runner → worker: `piece` is verified. `bytes` are its contents when the runner just
+   * downloaded it (the worker answers without reading them back; the IndexedDB write is under
+   * way), or null when it was stored already.
+   */
+  | { kind: 'stored'; infoHash: string; piece: number; bytes: Uint8Array | null }
   /** Runner → worker: request `id` cannot be served (torrent removed, storage failure). */
   | { kind: 'failed'; id: string; infoHash: string; message: string }
   /** Page → worker: the media's bytes per second, once the player knows the duration. */
@@ -65,7 +71,7 @@ export function decodeStreamMessage(raw: unknown): StreamMessage {
     case 'release':
       return { kind: 'release', id: str('id') }
     case 'stored':
-      return { kind: 'stored', infoHash: hash(), piece: count('piece') }
+      return { kind: 'stored', infoHash: hash(), piece: count('piece'), bytes: pieceBytes(r.bytes) }
     case 'failed':
       return { kind: 'failed', id: str('id'), infoHash: hash(), message: str('message') }
     case 'bitrate': {
@@ -76,6 +82,12 @@ export function decodeStreamMessage(raw: unknown): StreamMessage {
     default:
       return fail(`unknown kind ${JSON.stringify(r.kind)}`)
   }
+}
+
+function pieceBytes(v: unknown): Uint8Array | null {
+  if (v === null || v === undefined) return null
+  if (!(v instanceof Uint8Array) || v.byteLength === 0 || v.byteLength > MAX_PIECE_LENGTH) return fail('"bytes" is not a piece')
+  return v
 }
 
 /** A BroadcastChannel speaking StreamMessage; undecodable messages are logged and dropped. */

@@ -33,13 +33,15 @@ export class AppState {
   // Settings the user changed before the engine was ready win over the stored ones.
   private touched = { name: false, limits: false }
 
+  private lastRefresh = 0
+
   constructor() {
     this.started = new Promise((resolve) => (this.start = resolve))
   }
 
   async init(): Promise<void> {
     try {
-      const { client, problems } = await TabswarmClient.create(() => this.schedule())
+      const { client, problems } = await TabswarmClient.create((urgent) => (urgent ? this.refresh() : this.schedule()))
       this.client = client
       if (!this.touched.name) this.name = client.settings.name
       if (!this.touched.limits) {
@@ -59,17 +61,25 @@ export class AppState {
     }
   }
 
+  /**
+   * Engine changes reach the page at most every REFRESH_MS, but the first after a quiet spell
+   * at once: the metadata arriving (which enables Play) should not wait for a timer.
+   */
   private schedule(): void {
     if (this.pending) return
     this.pending = true
-    setTimeout(() => {
-      this.pending = false
-      this.refresh()
-    }, REFRESH_MS)
+    setTimeout(
+      () => {
+        this.pending = false
+        this.refresh()
+      },
+      Math.max(0, this.lastRefresh + REFRESH_MS - performance.now()),
+    )
   }
 
   refresh(): void {
     if (!this.client) return
+    this.lastRefresh = performance.now()
     const remote = [...(this.client.remote?.views.values() ?? [])].map(remoteSnapshot)
     this.torrents = [...this.client.entries.values()].map(snapshot).concat(remote).reverse()
     this.importing = [...this.client.importing.values()].map((j) => ({ ...j }))

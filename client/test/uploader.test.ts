@@ -1,0 +1,79 @@
+// The seeder's choice of which queued request to serve: least-sent blocks first across peers,
+// but never starving a peer that asks again for a block it was already sent (a stream that
+// seeked away and back), and never passing over the oldest request for long.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Peer } from '../src/lib/engine/peer'
+import { TokenBucket } from '../src/lib/engine/rate'
+import { Uploader } from '../src/lib/engine/uploader'
+import type { WireSession } from '../src/lib/engine/wire-session'
+
+const BLOCK = 16384
+
+function fakePeer(id: string, log: string[]): Peer & { session: { congested: boolean } } {
+  const session = {
+    isClosed: false,
+    congested: false,
+    send() {},
+    sendPiece(index: number, begin: number) {
+      log.push(`${id}:${index}/${begin / BLOCK}`)
+    },
+  }
+  const peer = new Peer(id, id, session as unknown as WireSession)
+  peer.amChoking = false
+  return peer as Peer & { session: { congested: boolean } }
+}
+
+function uploader(): Uploader {
+  return new Uploader({
+    hasPiece: () => true,
+    blocksPerPiece: () => 4,
+    pieceCount: () => 8,
+    upLimit: new TokenBucket(0),
+    pieceLength: () => 4 * BLOCK,
+    readPiece: async () => new Uint8Array(4 * BLOCK),
+    uploaded: () => {},
+  })
+}
+
+/** Queues `blocks` ([piece, block]) while the channel is congested, then lets them all go. */
+async function serve(up: Uploader, peer: Peer & { session: { congested: boolean } }, blocks: [number, number][]): Promise<void> {
+  peer.session.congested = true
+  for (const [index, block] of blocks) up.onRequest(peer, { index, begin: block * BLOCK, length: BLOCK })
+  peer.session.congested = false
+  await up.pump(peer)
+}
+
+test('a block already sent to another peer waits behind fresh ones', async () => {
+  const log: string[] = []
+  const up = uploader()
+  const a = fakePeer('a', log)
+  const b = fakePeer('b', log)
+  await serve(up, a, [[0, 0]])
+  await serve(up, b, [[0, 0], [1, 0], [1, 1]])
+  assert.deepEqual(log, ['a:0/0', 'b:1/0', 'b:1/1', 'b:0/0'])
+})
+
+test('a peer asking again for a block it was sent is served in order, not starved by fresh blocks', async () => {
+  const log: string[] = []
+  const up = uploader()
+  const a = fakePeer('a', log)
+  await serve(up, a, [[3, 2]])
+  await serve(up, a, [[3, 2], [4, 0], [4, 1], [5, 0]])
+  assert.deepEqual(log, ['a:3/2', 'a:3/2', 'a:4/0', 'a:4/1', 'a:5/0'])
+})
+
+test('the oldest request is served once it has been passed over for too long', async () => {
+  const log: string[] = []
+  const up = uploader()
+  const a = fakePeer('a', log)
+  const b = fakePeer('b', log)
+  await serve(up, a, [[0, 0]])
+  b.session.congested = true
+  up.onRequest(b, { index: 0, begin: 0, length: BLOCK })
+  up.onRequest(b, { index: 2, begin: 0, length: BLOCK })
+  b.uploadQueue[0]!.queuedAt -= 5000 // asked five seconds ago
+  b.session.congested = false
+  await up.pump(b)
+  assert.deepEqual(log, ['a:0/0', 'b:0/0', 'b:2/0'])
+})
