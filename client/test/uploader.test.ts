@@ -1,6 +1,6 @@
 // The seeder's choice of which queued request to serve: least-sent blocks first across peers,
 // but never starving a peer that asks again for a block it was already sent (a stream that
-// seeked away and back), and never passing over the oldest request for long.
+// seeked away and back).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Peer } from '../src/lib/engine/peer'
@@ -61,19 +61,4 @@ test('a peer asking again for a block it was sent is served in order, not starve
   await serve(up, a, [[3, 2]])
   await serve(up, a, [[3, 2], [4, 0], [4, 1], [5, 0]])
   assert.deepEqual(log, ['a:3/2', 'a:3/2', 'a:4/0', 'a:4/1', 'a:5/0'])
-})
-
-test('the oldest request is served once it has been passed over for too long', async () => {
-  const log: string[] = []
-  const up = uploader()
-  const a = fakePeer('a', log)
-  const b = fakePeer('b', log)
-  await serve(up, a, [[0, 0]])
-  b.session.congested = true
-  up.onRequest(b, { index: 0, begin: 0, length: BLOCK })
-  up.onRequest(b, { index: 2, begin: 0, length: BLOCK })
-  b.uploadQueue[0]!.queuedAt -= 5000 // asked five seconds ago
-  b.session.congested = false
-  await up.pump(b)
-  assert.deepEqual(log, ['a:0/0', 'b:0/0', 'b:2/0'])
 })

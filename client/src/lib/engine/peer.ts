@@ -4,9 +4,6 @@ import type { ExtHandshake } from '@shared/wire'
 import { RateMeter } from './rate'
 import type { WireSession } from './wire-session'
 
-/** A peer's request waiting in our upload queue, with when it arrived (performance.now()). */
-export type QueuedRequest = BlockRequest & { queuedAt: number }
-
 export interface BlockRequest {
   index: number
   begin: number
@@ -37,7 +34,7 @@ export class Peer {
   ext: ExtHandshake | null = null
   readonly outstanding = new Map<number, Map<number, Outstanding>>()
   outstandingCount = 0
-  readonly uploadQueue: QueuedRequest[] = []
+  readonly uploadQueue: BlockRequest[] = []
   readonly down = new RateMeter()
   readonly up = new RateMeter()
 

@@ -19,13 +19,6 @@ export interface UploaderHost {
 
 /** Largest block we serve; BEP 3 clients ask for 16 KiB, some for up to 128 KiB. */
 const MAX_BLOCK = 128 * 1024
-/**
- * A request passed over for less-sent blocks is served anyway after this long: a leecher that
- * needs that very block (a player's deadline) must not wait while fresher blocks keep coming.
- * Long enough that in a swarm the duplicate is usually cancelled first (the leecher hears a
- * `have` from the neighbour that got the block, a piece time or two later).
- */
-const MAX_PASSED_OVER_MS = 3000
 
 export class Uploader {
   private readonly pumping = new WeakSet<Peer>()
@@ -59,11 +52,13 @@ export class Uploader {
    * thus spreads fresh blocks first; a duplicate request (a leecher asking for what another was
    * just sent) waits, and is usually cancelled once that leecher hears a `have` from its
    * neighbour. With one peer this is plain FIFO, also for blocks it asks for again (a stream
-   * that seeked away and back). The oldest request waits at most MAX_PASSED_OVER_MS.
+   * that seeked away and back: counting its own copy starved them for 20-40 s while fresh
+   * read-ahead kept arriving). No ageing: serving passed-over duplicates after a few seconds
+   * was tried and cost the capped four-leecher swarm its trading (one leecher uploaded nothing
+   * in three runs of three).
    */
   private nextRequest(peer: Peer): number {
     const q = peer.uploadQueue
-    if (performance.now() - q[0]!.queuedAt > MAX_PASSED_OVER_MS) return 0
     const sent = (this.sent ??= new Uint8Array(this.host.pieceCount() * this.host.blocksPerPiece()))
     const own = this.sentBits(peer)
     let best = 0
@@ -83,7 +78,7 @@ export class Uploader {
     if (peer.amChoking || !this.host.hasPiece(r.index)) return
     if (r.length <= 0 || r.length > MAX_BLOCK || r.begin < 0 || r.begin + r.length > this.host.pieceLength(r.index)) return
     if (peer.uploadQueue.length >= MAX_PEER_REQUESTS) return
-    peer.uploadQueue.push({ index: r.index, begin: r.begin, length: r.length, queuedAt: performance.now() })
+    peer.uploadQueue.push(r)
     void this.pump(peer)
   }
 
