@@ -115,6 +115,13 @@ export class LoadGenerator {
   lastFailure = ''
   /** Announces sent and not answered yet, and when the tracker last sent anything. */
   outstanding = 0
+  /**
+   * Answers sent and not yet delivered to their offerer. On one process every relay happens in
+   * the announce's own turn; across nodes the announce is answered before its offers travel, so
+   * a loop driven by announce replies alone piles up relays faster than they are delivered
+   * (tens of MB queued, seconds late, billed to the next phase). The closed loop counts them.
+   */
+  answersInFlight = 0
   private lastFrameAt = 0
 
   readonly ports: number[]
@@ -212,11 +219,16 @@ export class LoadGenerator {
       const now = performance.now()
       if (this.recordLatency) this.record(now - this.announceSentAt[offerer]!, offerer, p.idx)
       this.answerSentAt[offerer * OFFERS_PER_ANNOUNCE + slot] = now
-      if (p.open) p.sock.write(text(p.answerPrefix + `"to_peer_id":"${from}","offer_id":"${oid}"}`))
+      if (p.open) {
+        p.sock.write(text(p.answerPrefix + `"to_peer_id":"${from}","offer_id":"${oid}"}`))
+        this.answersInFlight++
+      }
       return
     }
     if (s.indexOf(ANSWER_MARK) >= 0) {
       this.c.answersReceived++
+      if (this.answersInFlight > 0) this.answersInFlight--
+      if (this.window > 0) this.pump()
       const o = s.indexOf(OFFER_ID_MARK) + OFFER_ID_MARK.length
       const oid = s.toString('latin1', o, o + 20)
       const k = Number(oid.slice(2, 14)) * OFFERS_PER_ANNOUNCE + oid.charCodeAt(14) - 48
@@ -285,12 +297,16 @@ export class LoadGenerator {
     this.withOffers = withOffers
     this.ready = this.peers.filter((p) => !p.inFlight).map((p) => p.idx)
     this.readyHead = 0
+    this.answersInFlight = 0
     for (let i = 0; i < window; i++) this.pump()
     return () => { this.window = 0 }
   }
 
   private pump(): void {
     if (this.readyHead >= this.ready.length) return
+    // Work outstanding: announces in flight, plus relays in flight counted in announces (each
+    // announce brings OFFERS_PER_ANNOUNCE answers).
+    if (this.outstanding + this.answersInFlight / OFFERS_PER_ANNOUNCE >= this.window) return
     const idx = this.ready[this.readyHead++]!
     if (this.readyHead > 65536) { this.ready = this.ready.slice(this.readyHead); this.readyHead = 0 }
     this.announce(this.peers[idx]!, this.withOffers)
@@ -303,7 +319,7 @@ export class LoadGenerator {
   async settle(quietMs = 500, maxMs = 20_000): Promise<void> {
     const end = performance.now() + maxMs
     while (performance.now() < end) {
-      if (this.outstanding <= 0 && performance.now() - this.lastFrameAt > quietMs) return
+      if (this.outstanding <= 0 && this.answersInFlight <= 0 && performance.now() - this.lastFrameAt > quietMs) return
       await new Promise((r) => setTimeout(r, 50))
     }
   }
