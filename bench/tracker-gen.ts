@@ -87,6 +87,8 @@ interface Peer {
   answerPrefix: string
   /** Closed-loop mode: an announce of this peer is awaiting its response. */
   inFlight: boolean
+  /** The announce in flight carries offers. */
+  withOffers: boolean
   seq: number
 }
 
@@ -115,6 +117,20 @@ export class LoadGenerator {
   lastFailure = ''
   /** Announces sent and not answered yet, and when the tracker last sent anything. */
   outstanding = 0
+  /**
+   * Answers sent and not yet delivered to their offerer. On one process every relay happens in
+   * the announce's own turn; across nodes the announce is answered before its offers travel, so
+   * a loop driven by announce replies alone piles up relays faster than they are delivered
+   * (tens of MB queued, seconds late, billed to the next phase). The closed loop counts them,
+   * and the offers owed (below), as outstanding work.
+   */
+  answersInFlight = 0
+  /**
+   * Offers owed to the peers: OFFERS_PER_ANNOUNCE per answered announce that carried offers
+   * (every swarm here has more members than that), less the offers received. It may dip below
+   * zero for a moment (an offer can overtake its announce's reply).
+   */
+  offersInFlight = 0
   private lastFrameAt = 0
 
   readonly ports: number[]
@@ -147,7 +163,7 @@ export class LoadGenerator {
       const port = this.ports[this.nodeOf(idx)]!
       const sock = connect({ host: '127.0.0.1', port })
       const peer: Peer = {
-        idx, sock, pending: null, open: false, upgraded: false, inFlight: false, seq: 0,
+        idx, sock, pending: null, open: false, upgraded: false, inFlight: false, withOffers: false, seq: 0,
         announceWithOffers: text(`${base},"numwant":${OFFERS_PER_ANNOUNCE},"offers":[${offers.join(',')}]}`),
         announcePlain: text(`${base},"numwant":0}`),
         answerPrefix: `{"action":"announce","info_hash":"${ih}","peer_id":"${pid}","answer":{"type":"answer","sdp":${ANSWER_SDP_JSON}},`,
@@ -203,6 +219,7 @@ export class LoadGenerator {
     this.lastFrameAt = performance.now()
     if (s.indexOf(OFFER_MARK) >= 0) {
       this.c.offersReceived++
+      this.offersInFlight--
       const o = s.indexOf(OFFER_ID_MARK) + OFFER_ID_MARK.length
       const oid = s.toString('latin1', o, o + 20)
       const q = s.indexOf(PEER_ID_MARK) + PEER_ID_MARK.length
@@ -212,11 +229,16 @@ export class LoadGenerator {
       const now = performance.now()
       if (this.recordLatency) this.record(now - this.announceSentAt[offerer]!, offerer, p.idx)
       this.answerSentAt[offerer * OFFERS_PER_ANNOUNCE + slot] = now
-      if (p.open) p.sock.write(text(p.answerPrefix + `"to_peer_id":"${from}","offer_id":"${oid}"}`))
+      if (p.open) {
+        p.sock.write(text(p.answerPrefix + `"to_peer_id":"${from}","offer_id":"${oid}"}`))
+        this.answersInFlight++
+      }
       return
     }
     if (s.indexOf(ANSWER_MARK) >= 0) {
       this.c.answersReceived++
+      if (this.answersInFlight > 0) this.answersInFlight--
+      if (this.window > 0) this.pump()
       const o = s.indexOf(OFFER_ID_MARK) + OFFER_ID_MARK.length
       const oid = s.toString('latin1', o, o + 20)
       const k = Number(oid.slice(2, 14)) * OFFERS_PER_ANNOUNCE + oid.charCodeAt(14) - 48
@@ -231,6 +253,7 @@ export class LoadGenerator {
       if (p.inFlight) {
         p.inFlight = false
         this.outstanding--
+        if (p.withOffers) this.offersInFlight += OFFERS_PER_ANNOUNCE
         if (this.window > 0) { this.ready.push(p.idx); this.pump() }
       }
       return
@@ -253,6 +276,7 @@ export class LoadGenerator {
     if (!p.inFlight) this.outstanding++
     p.inFlight = true
     this.announceSentAt[p.idx] = performance.now()
+    p.withOffers = withOffers
     if (!withOffers) return void p.sock.write(p.announcePlain)
     // A copy of the pre-built masked frame with this announce's sequence patched into each
     // offer id: cheaper than building and masking 3 KB per announce.
@@ -285,12 +309,17 @@ export class LoadGenerator {
     this.withOffers = withOffers
     this.ready = this.peers.filter((p) => !p.inFlight).map((p) => p.idx)
     this.readyHead = 0
+    this.answersInFlight = 0
+    this.offersInFlight = 0
     for (let i = 0; i < window; i++) this.pump()
     return () => { this.window = 0 }
   }
 
   private pump(): void {
     if (this.readyHead >= this.ready.length) return
+    // Work outstanding: announces in flight, plus relays in flight counted in announces (each
+    // announce brings OFFERS_PER_ANNOUNCE offers and as many answers).
+    if (this.outstanding + Math.max(0, this.offersInFlight + this.answersInFlight) / OFFERS_PER_ANNOUNCE >= this.window) return
     const idx = this.ready[this.readyHead++]!
     if (this.readyHead > 65536) { this.ready = this.ready.slice(this.readyHead); this.readyHead = 0 }
     this.announce(this.peers[idx]!, this.withOffers)
@@ -303,7 +332,10 @@ export class LoadGenerator {
   async settle(quietMs = 500, maxMs = 20_000): Promise<void> {
     const end = performance.now() + maxMs
     while (performance.now() < end) {
-      if (this.outstanding <= 0 && performance.now() - this.lastFrameAt > quietMs) return
+      const quiet = performance.now() - this.lastFrameAt
+      // Offers owed are waited for too, unless the tracker has been silent for seconds (an
+      // offer to a peer that left is never delivered).
+      if (this.outstanding <= 0 && this.answersInFlight <= 0 && (this.offersInFlight <= 0 || quiet > 3000) && quiet > quietMs) return
       await new Promise((r) => setTimeout(r, 50))
     }
   }
