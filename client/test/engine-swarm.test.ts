@@ -27,6 +27,19 @@ test('a magnet-only leecher fetches metadata over ut_metadata and downloads iden
   assert.deepEqual(assembled(leecher.store, info), bytes)
 })
 
+test('two magnet-only leechers that met before either had the metadata: the one that reaches no seeder still gets it from the other', async () => {
+  const { bytes, info, store, full } = await makeTorrent(600_000, 16384 * 2)
+  const a = makeNode(info.infoHash, null, null)
+  const b = makeNode(info.infoHash, null, null)
+  connect(a, b) // both say "no metadata_size" in their extension handshakes
+  await new Promise((r) => setTimeout(r, 50))
+  const seeder = makeNode(info.infoHash, info, full, store)
+  connect(seeder, a) // only a reaches the seeder
+  await within(Promise.all([a.completed, b.completed]), 20_000, 'both downloads')
+  assert.equal(b.torrent.info?.infoHash, info.infoHash)
+  assert.deepEqual(assembled(b.store, info), bytes)
+})
+
 test('leechers fetch from two seeders and from each other', async () => {
   const { bytes, info, store, full } = await makeTorrent(2_000_000, 32768)
   const s1 = makeNode(info.infoHash, info, full, store)

@@ -40,6 +40,8 @@ export class Torrent {
   previousUploaded = 0
   previousDownloaded = 0
   private downloader: Downloader | null = null
+  /** Peers that speak BEP 10 and were sent our extension handshake. */
+  private readonly extended = new WeakSet<Peer>()
   /** Piece priorities (file selection, streaming holds); null until the metadata is known. */
   priorities: PiecePriorities | null = null
   private readonly waiters = new PieceWaiters()
@@ -249,12 +251,18 @@ export class Torrent {
     peer.handshaken = true
     ensurePeerBits(this.pieces, peer)
     if (h.extensions) {
-      const metadataSize = this.info?.infoBytes.byteLength
-      const payload = encodeExtHandshake({ m: { ut_metadata: UT_METADATA_ID }, v: 'Tabswarm 0.1', reqq: 1024, ...(metadataSize ? { metadataSize } : {}) })
-      peer.session.send({ type: 'extended', id: 0, payload })
+      this.extended.add(peer)
+      this.sendExtHandshake(peer)
     }
     if (this.have && this.have.count() > 0) peer.session.send({ type: 'bitfield', bits: this.have.toBytes() })
     for (const index of this.servable) peer.session.send({ type: 'have', index })
+  }
+
+  /** Our BEP 10 handshake; `metadata_size` once we know the info dict (BEP 9). */
+  private sendExtHandshake(peer: Peer): void {
+    const metadataSize = this.info?.infoBytes.byteLength
+    const payload = encodeExtHandshake({ m: { ut_metadata: UT_METADATA_ID }, v: 'Tabswarm 0.1', reqq: 1024, ...(metadataSize ? { metadataSize } : {}) })
+    peer.session.send({ type: 'extended', id: 0, payload })
   }
 
   private onMessage(peer: Peer, m: WireMessage): void {
@@ -326,6 +334,9 @@ export class Torrent {
     for (const peer of this.peers.values()) {
       ensurePeerBits(this.pieces, peer)
       this.updateInterest(peer)
+      // Peers that met us before either had the metadata only learn now that we can serve it
+      // (BEP 10 allows a second handshake); otherwise one that can reach nobody else waits forever.
+      if (this.extended.has(peer) && !peer.session.isClosed) this.sendExtHandshake(peer)
     }
     this.deps.onChange(true)
   }
