@@ -19,6 +19,8 @@ class FakeChannel implements PeerChannel {
   bufferedAmount = 0
   /** One-way delivery delay, so request/have round trips cost something as on a real link. */
   latencyMs = 0
+  /** How long a close takes to reach the other end (null: at once, within the close call). */
+  closeLatencyMs: number | null = null
   /** Rewrites outgoing bytes: lets a test play a lying peer. */
   tamper: ((d: Uint8Array) => Uint8Array) | null = null
 
@@ -35,14 +37,17 @@ class FakeChannel implements PeerChannel {
     if (this.closed) return
     this.closed = true
     this.closeCbs.forEach((cb) => cb('closed'))
-    this.other?.close()
+    const other = this.other
+    if (this.closeLatencyMs === null) other?.close()
+    else setTimeout(() => other?.close(), this.closeLatencyMs)
   }
 }
 
-export function channelPair(latencyMs = 0): [FakeChannel, FakeChannel] {
+export function channelPair(latencyMs = 0, closeLatencyMs: number | null = null): [FakeChannel, FakeChannel] {
   const a = new FakeChannel()
   const b = new FakeChannel()
   a.latencyMs = b.latencyMs = latencyMs
+  a.closeLatencyMs = b.closeLatencyMs = closeLatencyMs
   a.other = b
   b.other = a
   return [a, b]

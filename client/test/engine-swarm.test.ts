@@ -1,7 +1,7 @@
 // The engine end to end in Node: real wire bytes over in-memory channels, real SHA-1 checks.
 import { afterEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { assembled, connect, destroyAll, makeNode, makeTorrent } from './engine-harness'
+import { assembled, channelPair, connect, destroyAll, makeNode, makeTorrent } from './engine-harness'
 import { MESSAGE_ID } from '../../shared/wire'
 
 afterEach(destroyAll)
@@ -110,6 +110,30 @@ test('a peer leaving mid-transfer hands its blocks to the others at once', async
   clearInterval(poll)
   assert.equal(leecher.torrent.peers.size, 1)
   assert.deepEqual(assembled(leecher.store, info), bytes)
+})
+
+test('two of our peers that offered to each other at once keep the same one of their two connections', async () => {
+  const { bytes, info, store, full } = await makeTorrent(1_000_000, 32768)
+  const a = makeNode(info.infoHash, info, null)
+  const b = makeNode(info.infoHash, info, null)
+  const hex = (id: Uint8Array) => Buffer.from(id).toString('hex')
+  // Connection 1 is a's offer, connection 2 is b's; each opens first on the side that made it,
+  // and a close takes a moment to reach the other side (as over the network).
+  const [a1, b1] = channelPair(0, 20)
+  const [a2, b2] = channelPair(0, 20)
+  a.torrent.attach(a1, hex(b.peerId), 'b', true)
+  b.torrent.attach(b2, hex(a.peerId), 'a', true)
+  a.torrent.attach(a2, hex(b.peerId), 'b', false)
+  b.torrent.attach(b1, hex(a.peerId), 'a', false)
+  await new Promise((r) => setTimeout(r, 50))
+  assert.equal(a1.closed, b1.closed, 'both sides kept or closed connection 1')
+  assert.equal(a2.closed, b2.closed, 'both sides kept or closed connection 2')
+  assert.notEqual(a1.closed, a2.closed, 'exactly one connection is left')
+  // Only a reaches the seeder: b's whole file comes over the connection that was kept.
+  const seeder = makeNode(info.infoHash, info, full, store)
+  connect(seeder, a)
+  await within(Promise.all([a.completed, b.completed]), 20_000, 'both downloads')
+  assert.deepEqual(assembled(b.store, info), bytes)
 })
 
 test('a capped seed sends each piece about once while four leechers trade the rest', async () => {

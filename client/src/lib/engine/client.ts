@@ -214,7 +214,7 @@ export class TabswarmClient {
         wantPeers: () => (torrent.isActive ? MAX_PEERS - torrent.peers.size : 0),
         connectedIds: () => [...torrent.peers.keys()],
         accepts: (id) => torrent.isActive && id !== bytesToHex(this.peerId) && !torrent.peers.has(id) && !torrent.banned.has(id),
-        attach: (channel, id, peerName) => torrent.attach(channel, id, peerName),
+        attach: (channel, id, peerName, weOffered) => torrent.attach(channel, id, peerName, weOffered),
         fields: () => ({
           uploaded: torrent.totalUploaded,
           downloaded: torrent.totalDownloaded,

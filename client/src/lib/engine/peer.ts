@@ -42,6 +42,8 @@ export class Peer {
     readonly id: string,
     public name: string,
     readonly session: WireSession,
+    /** Which side offered this connection (null: unknown); see glare.ts. */
+    readonly weOffered: boolean | null = null,
   ) {}
 
   get uploaded(): number {

@@ -30,7 +30,8 @@ export interface SwarmHost {
   wantPeers(): number
   connectedIds(): string[]
   accepts(peerIdHex: string): boolean
-  attach(channel: PeerChannel, peerIdHex: string, name: string): boolean
+  /** `weOffered`: whether this connection came from our offer (see glare.ts). */
+  attach(channel: PeerChannel, peerIdHex: string, name: string, weOffered: boolean): boolean
   fields(): Omit<AnnounceFields, 'offers' | 'event' | 'connected' | 'numwant'>
   trackerStatus(url: string, error: string | null): void
   swarmCounts(c: { complete: number; incomplete: number; downloaded?: number }): void
@@ -257,7 +258,7 @@ export class SwarmConnector {
         answer: { type: 'answer', sdp: answer.sdp },
         ...(this.host.fields().peer_name ? { peer_name: this.host.fields().peer_name } : {}),
       })
-      this.connect(signaller, from, name, lease)
+      this.connect(signaller, from, name, lease, false)
     } catch {
       signaller.destroy()
       lease.release()
@@ -280,10 +281,10 @@ export class SwarmConnector {
       signaller.destroy()
       return lease.release()
     }
-    this.connect(signaller, from, name, lease)
+    this.connect(signaller, from, name, lease, true)
   }
 
-  private connect(signaller: Signaller, from: string, name: string, lease: Lease): void {
+  private connect(signaller: Signaller, from: string, name: string, lease: Lease, weOffered: boolean): void {
     const fail = () => {
       signaller.destroy()
       lease.release()
@@ -293,7 +294,7 @@ export class SwarmConnector {
       (channel) => {
         clearTimeout(timer)
         channel.onClose(() => lease.release())
-        if (this.stopped || lease.phase === 'released' || !this.host.attach(channel, from, name)) return channel.close()
+        if (this.stopped || lease.phase === 'released' || !this.host.attach(channel, from, name, weOffered)) return channel.close()
         lease.evict = () => channel.close()
         lease.opened(() => this.host.activity(from))
       },

@@ -8,6 +8,7 @@ import type { Handshake, WireMessage } from '@shared/wire'
 import { Choker } from './choker'
 import { Downloader } from './downloader'
 import { MetadataExchange, UT_METADATA_ID } from './metadata'
+import { replacesExisting } from './glare'
 import { Peer } from './peer'
 import { ensurePeerBits, onBitfield, onHave, type PeerPiecesHost } from './peer-pieces'
 import { PieceWaiters } from './piece-waiters'
@@ -226,7 +227,12 @@ export class Torrent {
   }
 
   /** Hooks a freshly connected data channel up as a peer of this torrent. */
-  attach(channel: PeerChannel, remoteId: string, name: string): boolean {
+  attach(channel: PeerChannel, remoteId: string, name: string, weOffered: boolean | null = null): boolean {
+    const existing = this.peers.get(remoteId)
+    if (existing && replacesExisting(this.peerIdHex, remoteId, existing.weOffered, weOffered)) {
+      existing.session.close('replaced by the connection both sides keep (glare)')
+      this.onClose(existing)
+    }
     if (!this.isActive || this.peers.has(remoteId) || this.banned.has(remoteId) || this.peers.size >= MAX_PEERS) {
       channel.close()
       return false
@@ -238,7 +244,7 @@ export class Torrent {
       drain: () => peer && void this.uploader.pump(peer),
       close: () => peer && this.onClose(peer),
     })
-    peer = new Peer(remoteId, name, session)
+    peer = new Peer(remoteId, name, session, weOffered)
     this.peers.set(remoteId, peer)
     session.sendHandshake({ infoHash: this.infoHash, peerId: this.peerIdHex, extensions: true })
     this.deps.onChange()
