@@ -88,7 +88,9 @@ async function startTracker(kind: string, flags: readonly string[], redisUrl = '
   { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const waiters: ((l: string) => void)[] = []
-  lines.on('line', (l) => waiters.shift()?.(l))
+  // Only the wrapper's own lines answer; anything else (e.g. --trace-gc under
+  // TRACKER_NODE_FLAGS) goes to stderr.
+  lines.on('line', (l) => (/^(READY|GC) /.test(l) ? waiters.shift()?.(l) : process.stderr.write(`[${kind}] ${l}\n`)))
   const nextLine = (): Promise<string> => new Promise((r) => waiters.push(r))
   const ready = await nextLine()
   const port = Number(/^READY (\d+)$/.exec(ready)?.[1])

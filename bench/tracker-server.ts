@@ -3,6 +3,7 @@
 //   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|tabswarm-redis|bittorrent-tracker|ws-floor> <interval s> [redis url]
 // stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers
 // "GC <warnings> <heapUsed> <heapTotal> <external> <arrayBuffers>" (bytes).
+// TRACKER_PROFILE_DIR: writes a CPU profile of the saturated phase there (a diagnostic).
 
 import { createInterface } from 'node:readline'
 
@@ -58,8 +59,12 @@ if (kind === 'tabswarm' || kind === 'tabswarm-redis') {
 
 process.stdout.write(`READY ${port}\n`)
 const gc = (globalThis as { gc?: () => void }).gc
+let gcs = 0
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'gc') {
+    // The second full GC comes right before the saturated phase: a diagnostic CPU profile of
+    // it when TRACKER_PROFILE_DIR is set (TRACKER_PROFILE_S seconds, default 5).
+    if (++gcs === 2 && process.env.TRACKER_PROFILE_DIR) void profile(process.env.TRACKER_PROFILE_DIR, Number(process.env.TRACKER_PROFILE_S ?? 5))
     gc?.()
     gc?.()
     const m = process.memoryUsage()
@@ -67,3 +72,33 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   }
 })
 process.stdin.on('end', () => process.exit(0))
+
+async function profile(dir: string, seconds: number): Promise<void> {
+  const { Session } = await import('node:inspector/promises')
+  const { writeFileSync } = await import('node:fs')
+  const { PerformanceObserver, constants } = await import('node:perf_hooks')
+  const names: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  }
+  const gcs: Record<string, { n: number; ms: number }> = {}
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const k = names[((e as { detail?: { kind?: number } }).detail)?.kind ?? -1] ?? 'other'
+      const g = (gcs[k] ??= { n: 0, ms: 0 })
+      g.n++
+      g.ms += e.duration
+    }
+  })
+  obs.observe({ entryTypes: ['gc'] })
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const { profile: p } = await session.post('Profiler.stop')
+  obs.disconnect()
+  writeFileSync(`${dir}/${kind}-${process.pid}.cpuprofile`, JSON.stringify(p))
+  writeFileSync(`${dir}/${kind}-${process.pid}.gc.json`, JSON.stringify(gcs))
+  session.disconnect()
+}

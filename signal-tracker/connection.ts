@@ -9,6 +9,7 @@ import type { RawData } from 'ws'
 import {
   ACTION_ANNOUNCE, ACTION_SCRAPE, Kind, MAX_FRAME_BYTES, TrackerProtocolError, decodeClientMessage,
 } from '../shared/tracker-protocol'
+import { Intake } from './backpressure'
 import * as frames from './frames'
 import { Refusal } from './swarm'
 import type { TrackerCore } from './core'
@@ -39,6 +40,8 @@ export class TrackerSocket extends WebSocket implements Sink {
   /** The TCP socket under this WebSocket, corked while frames for it collect (see deliver). */
   raw: Duplex | null = null
   corked = false
+  /** Not read while the gateway's queue of waiting frames is too long (see backpressure.ts). */
+  held = false
 
   get isOpen(): boolean { return this.readyState === WebSocket.OPEN }
 
@@ -67,13 +70,15 @@ export class TrackerSocket extends WebSocket implements Sink {
 // Shared listeners (ws calls them with `this` = the socket) instead of closures per socket.
 function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const ws = this as TrackerSocket
-  ws.gateway?.onFrame(ws, data, isBinary)
+  ws.gateway?.receive(ws, data, isBinary)
 }
 function onPong(this: WebSocket): void { (this as TrackerSocket).alive = true }
 function onClose(this: WebSocket): void { (this as TrackerSocket).gateway?.drop(this as TrackerSocket) }
 // Socket errors are followed by 'close', which does the cleanup; the listener only keeps an
 // 'error' event from becoming an uncaught exception.
 function onError(): void {}
+
+interface Frame { ws: TrackerSocket; data: RawData; isBinary: boolean }
 
 const KNOWN_ACTIONS = new Set<string>([ACTION_ANNOUNCE, ACTION_SCRAPE])
 
@@ -98,7 +103,37 @@ export class Gateway {
     }
   }
 
-  constructor(readonly state: TrackerCore, readonly opts: GatewayOptions) {}
+  /** Frames waiting for the backend's backlog to drain (cluster nodes only). */
+  private readonly intake: Intake<Frame> | null = null
+  private held: TrackerSocket[] = []
+
+  constructor(readonly state: TrackerCore, readonly opts: GatewayOptions) {
+    if (state.backlog) {
+      this.intake = new Intake<Frame>(state.backlog, (f) => {
+        if (this.sockets.has(f.ws)) this.handle(f.ws, f.data, f.isBinary, Date.now())
+      })
+      this.intake.drained = () => {
+        const list = this.held
+        this.held = []
+        for (const ws of list) {
+          ws.held = false
+          ws.resume()
+        }
+      }
+    }
+  }
+
+  /** A frame from a socket: metered now, handled now or, on a busy cluster node, in turn. */
+  receive(ws: TrackerSocket, data: RawData, isBinary: boolean): void {
+    if (!this.intake) return this.onFrame(ws, data, isBinary)
+    if (!this.meter(ws, Date.now())) return
+    if (this.intake.offer({ ws, data, isBinary })) return
+    // The queue is long: stop reading this socket (its frames wait in the kernel) until empty.
+    if (ws.held) return
+    ws.held = true
+    ws.pause()
+    this.held.push(ws)
+  }
 
   uncorkLater(ws: TrackerSocket): void {
     if (this.corked.push(ws) === 1) setImmediate(this.uncorkAll)
@@ -129,14 +164,25 @@ export class Gateway {
 
   onFrame(ws: TrackerSocket, data: RawData, isBinary: boolean): void {
     const now = Date.now()
+    if (this.meter(ws, now)) this.handle(ws, data, isBinary, now)
+  }
+
+  /** The per-connection rate limit: false (and refused) when the frame is over it. */
+  private meter(ws: TrackerSocket, now: number): boolean {
     const rl = this.opts.rateLimit
-    if (rl) {
-      ws.tokens = Math.min(rl.burst, ws.tokens + ((now - ws.refilledAt) * rl.perSecond) / 1000)
-      ws.refilledAt = now
-      // Refused unparsed: the point of the limit is not to spend CPU on the flood.
-      if (ws.tokens < 1) return this.refuse(ws, 'rate_limited', 'rate limit exceeded; slow down')
-      ws.tokens -= 1
+    if (!rl) return true
+    ws.tokens = Math.min(rl.burst, ws.tokens + ((now - ws.refilledAt) * rl.perSecond) / 1000)
+    ws.refilledAt = now
+    // Refused unparsed: the point of the limit is not to spend CPU on the flood.
+    if (ws.tokens < 1) {
+      this.refuse(ws, 'rate_limited', 'rate limit exceeded; slow down')
+      return false
     }
+    ws.tokens -= 1
+    return true
+  }
+
+  private handle(ws: TrackerSocket, data: RawData, isBinary: boolean, now: number): void {
     if (isBinary) return this.refuse(ws, 'binary_frame', 'binary frames are not accepted; send JSON text')
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
     if (buf.length > MAX_FRAME_BYTES) return this.refuse(ws, 'frame_too_large', `frame larger than ${MAX_FRAME_BYTES} bytes`)

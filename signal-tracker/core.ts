@@ -4,6 +4,7 @@
 // calls; admin views go through AdminViews (admin-views.ts).
 
 import type { AnnounceMessage, AnswerMessage } from '../shared/tracker-protocol'
+import type { InFlight } from './backpressure'
 import type { Peer, Sink } from './swarm'
 
 export interface TrackerCore {
@@ -16,4 +17,6 @@ export interface TrackerCore {
   /** Delivers the scrape response (now or later) to `sink`. */
   scrapeTo(sink: Sink, hashes: readonly string[]): void
   remove(peer: Peer): void
+  /** Backend calls in flight (cluster nodes): the gateway stops reading while it is full. */
+  readonly backlog?: InFlight
 }

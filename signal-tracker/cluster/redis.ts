@@ -4,6 +4,7 @@
 // and every reply leaves here as `unknown`, to be decoded by the caller.
 
 import { Redis } from 'ioredis'
+import { InFlight } from '../backpressure'
 import { SCRIPTS } from './scripts'
 import type { ScriptName } from './scripts'
 
@@ -14,6 +15,8 @@ export type Op = { script: ScriptName; keys: string[]; args: Arg[] } | { cmd: st
 export interface RedisLink {
   /** True while the command connection is ready. */
   readonly up: boolean
+  /** Calls sent and not yet answered. */
+  readonly inFlight: InFlight
   /** Resolves once connected, or after `connectTimeoutMs` even if Redis is not there yet. */
   readonly ready: Promise<void>
   run(script: ScriptName, keys: string[], args: Arg[]): Promise<unknown>
@@ -95,23 +98,26 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
     listeners.push(check)
   })
 
+  const batch = async (ops: Op[]): Promise<unknown[]> => {
+    const p = cmd.pipeline() as ScriptedPipeline
+    for (const op of ops) {
+      if ('script' in op) p[op.script](op.keys.length, ...op.keys, ...op.args)
+      else p.call(op.cmd, op.args)
+    }
+    const out = await p.exec()
+    if (!out) throw new Error('redis pipeline was discarded')
+    return out.map(([err, reply]) => err ?? reply)
+  }
+  const inFlight = new InFlight()
   return {
     get up() { return up },
     ready,
-    run: (script, keys, args) => cmd[script](keys.length, ...keys, ...args),
-    command: (name, args) => cmd.call(name, args),
-    async batch(ops) {
-      const p = cmd.pipeline() as ScriptedPipeline
-      for (const op of ops) {
-        if ('script' in op) p[op.script](op.keys.length, ...op.keys, ...op.args)
-        else p.call(op.cmd, op.args)
-      }
-      const out = await p.exec()
-      if (!out) throw new Error('redis pipeline was discarded')
-      return out.map(([err, reply]) => err ?? reply)
-    },
+    inFlight,
+    run: (script, keys, args) => inFlight.track(cmd[script](keys.length, ...keys, ...args)),
+    command: (name, args) => inFlight.track(cmd.call(name, args)),
+    batch: (ops) => inFlight.track(batch(ops)),
     async publish(channel, message) {
-      const n: unknown = await cmd.publish(channel, message)
+      const n: unknown = await inFlight.track(cmd.publish(channel, message))
       return typeof n === 'number' ? n : 0
     },
     async subscribe(channel, onMessage) {

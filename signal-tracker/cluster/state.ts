@@ -12,6 +12,7 @@ import * as frames from '../frames'
 import { pickWeighted, uploadWeight } from '../select'
 import { Peer, Refusal, Swarm, TrackerState } from '../swarm'
 import type { Membership, RefusalCode, Sink, StateOptions } from '../swarm'
+import type { InFlight } from '../backpressure'
 import type { RedisLink } from './redis'
 import {
   decodeCounts, decodeHead, decodeMessage, decodeRoute, encodeMessage, encodeRoute, isHexId, nodeChannel,
@@ -80,6 +81,7 @@ export class ClusterState extends TrackerState {
   }
 
   get peerLifetimeMs(): number { return this.lifetimeMs }
+  get backlog(): InFlight { return this.link.inFlight }
 
   override bind(id: string, sink: Sink, now: number): Peer {
     const p = new ClusterPeer(id, sink, now, ++this.conns)
