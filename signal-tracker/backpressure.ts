@@ -19,16 +19,25 @@ export class InFlight {
   /** True from reaching `high` until back down to `low`. */
   get full(): boolean { return this.congested }
 
-  /** Counts `p` while it is pending; resolves and rejects as `p` does. */
-  track<T>(p: Promise<T>): Promise<T> {
-    if (++this.n >= this.high) this.congested = true
-    const done = (): void => {
-      if (--this.n > this.low || !this.congested) return
-      this.congested = false
-      for (const fn of this.reliefs.splice(0)) fn()
-    }
+  /** Counts `p` as `weight` calls while it is pending; resolves and rejects as `p` does. */
+  track<T>(p: Promise<T>, weight = 1): Promise<T> {
+    if (weight === 0) return p
+    this.begin(weight)
+    const done = (): void => this.end(weight)
     p.then(done, done)
     return p
+  }
+
+  /** `n` more calls in flight (or about to be: queued for the next batch). */
+  begin(n = 1): void {
+    if ((this.n += n) >= this.high) this.congested = true
+  }
+
+  /** `n` calls answered (or failed). */
+  end(n = 1): void {
+    if ((this.n -= n) > this.low || !this.congested) return
+    this.congested = false
+    for (const fn of this.reliefs.splice(0)) fn()
   }
 
   /** Runs `fn` once, when the count is next down to `low` (at once if not congested). */

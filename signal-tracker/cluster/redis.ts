@@ -19,7 +19,8 @@ export interface RedisLink {
   readonly inFlight: InFlight
   /** Resolves once connected, or after `connectTimeoutMs` even if Redis is not there yet. */
   readonly ready: Promise<void>
-  run(script: ScriptName, keys: string[], args: Arg[]): Promise<unknown>
+  /** `weight`: how many calls it counts as in `inFlight` (0: the caller counts it). */
+  run(script: ScriptName, keys: string[], args: Arg[], weight?: number): Promise<unknown>
   command(cmd: string, args: Arg[]): Promise<unknown>
   /** One round trip; a failed command's slot holds its Error instead of a reply. */
   batch(ops: Op[]): Promise<unknown[]>
@@ -113,7 +114,7 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
     get up() { return up },
     ready,
     inFlight,
-    run: (script, keys, args) => inFlight.track(cmd[script](keys.length, ...keys, ...args)),
+    run: (script, keys, args, weight = 1) => inFlight.track(cmd[script](keys.length, ...keys, ...args), weight),
     command: (name, args) => inFlight.track(cmd.call(name, args)),
     batch: (ops) => inFlight.track(batch(ops)),
     async publish(channel, message) {

@@ -6,60 +6,87 @@
 //   I  hash: completed (the scrape's `downloaded`), name, size, fs (name came from a seeder)
 // Every key expires one peer lifetime after the swarm's last announce.
 
-// Drops at most 64 expired members per call: bounded work, and an active swarm sheds its
-// dead weight over a few announces.
-const TRIM = `
-local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 64)
-if #old > 0 then
-  redis.call('ZREM', KEYS[1], unpack(old))
-  redis.call('ZREM', KEYS[2], unpack(old))
-  redis.call('HDEL', KEYS[3], unpack(old))
+// One announce, as a Lua function so that one call can carry one announce or a node's whole
+// turn of them (tsAnnounceMany). Drops at most 64 expired members per call first: bounded work,
+// and an active swarm sheds its dead weight over a few announces. Adds or refreshes the peer,
+// counts a completion, records the file's name, and returns {complete, incomplete, id1,
+// route1, id2, route2, ...}: up to `pool` random live other members with their routes, for the
+// caller's weighted pick.
+const ANNOUNCE_FN = `
+local function announce(P, S, R, I, now, expiresAt, id, route, seederArg, event, poolArg, ttl, cat, name, size)
+  local old = redis.call('ZRANGEBYSCORE', P, '-inf', '(' .. now, 'LIMIT', 0, 64)
+  if #old > 0 then
+    redis.call('ZREM', P, unpack(old))
+    redis.call('ZREM', S, unpack(old))
+    redis.call('HDEL', R, unpack(old))
+  end
+  local seeder = seederArg == '1'
+  local was = redis.call('ZSCORE', P, id)
+  local wasSeeder = redis.call('ZSCORE', S, id)
+  if seeder and ((was and not wasSeeder) or (not was and event == 'completed')) then
+    redis.call('HINCRBY', I, 'completed', 1)
+  end
+  redis.call('ZADD', P, expiresAt, id)
+  if seeder then redis.call('ZADD', S, expiresAt, id) elseif wasSeeder then redis.call('ZREM', S, id) end
+  redis.call('HSET', R, id, route)
+  if cat == '1' then
+    -- First name wins, except that a seeder's word replaces a leecher's.
+    if redis.call('HEXISTS', I, 'name') == 0 or (seeder and redis.call('HGET', I, 'fs') ~= '1') then
+      if name ~= '' then redis.call('HSET', I, 'name', name) end
+      if size ~= '' then redis.call('HSET', I, 'size', size) end
+      redis.call('HSET', I, 'fs', seeder and '1' or '0')
+    end
+  end
+  redis.call('PEXPIRE', P, ttl)
+  redis.call('PEXPIRE', S, ttl)
+  redis.call('PEXPIRE', R, ttl)
+  redis.call('PEXPIRE', I, ttl)
+  local total = redis.call('ZCOUNT', P, now, '+inf')
+  local seeds = redis.call('ZCOUNT', S, now, '+inf')
+  local out = {seeds, total - seeds}
+  local pool = tonumber(poolArg)
+  if pool > 0 and total > 1 then
+    local cands = redis.call('ZRANDMEMBER', P, pool)
+    local routes = redis.call('HMGET', R, unpack(cands))
+    local scores = redis.call('ZMSCORE', P, unpack(cands))
+    local t = tonumber(now)
+    for k = 1, #cands do
+      if cands[k] ~= id and routes[k] and scores[k] and tonumber(scores[k]) >= t then
+        out[#out + 1] = cands[k]
+        out[#out + 1] = routes[k]
+      end
+    end
+  end
+  return out
 end
 `
 
 /**
  * KEYS P S R I; ARGV now, expiresAt, peer, route, seeder (1|0), event, pool, ttlMs, catalogue
- * (1|0), name, size. Adds or refreshes the peer, counts a completion, records the file's name,
- * and returns {complete, incomplete, id1, route1, id2, route2, ...}: up to `pool` random live
- * other members with their routes, for the caller's weighted pick.
+ * (1|0), name, size. One announce; its reply as described above.
  */
-const ANNOUNCE = TRIM + `
-local id = ARGV[3]
-local seeder = ARGV[5] == '1'
-local was = redis.call('ZSCORE', KEYS[1], id)
-local wasSeeder = redis.call('ZSCORE', KEYS[2], id)
-if seeder and ((was and not wasSeeder) or (not was and ARGV[6] == 'completed')) then
-  redis.call('HINCRBY', KEYS[4], 'completed', 1)
+const ANNOUNCE = ANNOUNCE_FN + `
+return announce(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+`
+
+/** Announce arguments per announce, in tsAnnounce's order. */
+export const ANNOUNCE_ARGS = 11
+
+/**
+ * N announces in one call: KEYS the four keys of each, ARGV the eleven arguments of each, both
+ * in tsAnnounce's order. Returns the N replies in order. One call instead of N saves the
+ * client's per-command work (a command object, a promise and a callback per announce) and
+ * Redis's per-call dispatch. Every key is declared, but they span several swarms, so on Redis
+ * Cluster the caller must group a batch by hash slot (a standalone Redis takes any mix).
+ */
+const ANNOUNCE_MANY = ANNOUNCE_FN + `
+local res = {}
+for i = 0, #KEYS / 4 - 1 do
+  local k, a = i * 4, i * 11
+  res[i + 1] = announce(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
+    ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9], ARGV[a + 10], ARGV[a + 11])
 end
-redis.call('ZADD', KEYS[1], ARGV[2], id)
-if seeder then redis.call('ZADD', KEYS[2], ARGV[2], id) elseif wasSeeder then redis.call('ZREM', KEYS[2], id) end
-redis.call('HSET', KEYS[3], id, ARGV[4])
-if ARGV[9] == '1' then
-  -- First name wins, except that a seeder's word replaces a leecher's.
-  if redis.call('HEXISTS', KEYS[4], 'name') == 0 or (seeder and redis.call('HGET', KEYS[4], 'fs') ~= '1') then
-    if ARGV[10] ~= '' then redis.call('HSET', KEYS[4], 'name', ARGV[10]) end
-    if ARGV[11] ~= '' then redis.call('HSET', KEYS[4], 'size', ARGV[11]) end
-    redis.call('HSET', KEYS[4], 'fs', seeder and '1' or '0')
-  end
-end
-for k = 1, 4 do redis.call('PEXPIRE', KEYS[k], ARGV[8]) end
-local total = redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf')
-local seeds = redis.call('ZCOUNT', KEYS[2], ARGV[1], '+inf')
-local out = {seeds, total - seeds}
-local pool = tonumber(ARGV[7])
-if pool > 0 and total > 1 then
-  local cands = redis.call('ZRANDMEMBER', KEYS[1], pool)
-  local routes = redis.call('HMGET', KEYS[3], unpack(cands))
-  local scores = redis.call('ZMSCORE', KEYS[1], unpack(cands))
-  local now = tonumber(ARGV[1])
-  for k = 1, #cands do
-    if cands[k] ~= id and routes[k] and scores[k] and tonumber(scores[k]) >= now then
-      out[#out + 1] = cands[k]
-      out[#out + 1] = routes[k]
-    end
-  end
-end
-return out
+return res
 `
 
 /**
@@ -112,5 +139,5 @@ end
 return out
 `
 
-export const SCRIPTS = { tsAnnounce: ANNOUNCE, tsLeave: LEAVE, tsCounts: COUNTS, tsDetail: DETAIL } as const
+export const SCRIPTS = { tsAnnounce: ANNOUNCE, tsAnnounceMany: ANNOUNCE_MANY, tsLeave: LEAVE, tsCounts: COUNTS, tsDetail: DETAIL } as const
 export type ScriptName = keyof typeof SCRIPTS

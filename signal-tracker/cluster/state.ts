@@ -19,6 +19,7 @@ import {
   routePrefix, splitBatch, swarmKeys,
 } from './wire'
 import { Outbox } from './outbox'
+import { AnnounceBatcher } from './announce-batch'
 import type { NodeMessage, Route } from './wire'
 
 export const UNAVAILABLE = 'tracker temporarily unavailable'
@@ -72,10 +73,13 @@ export class ClusterState extends TrackerState {
 
   /** Offers, answers and refusals for other nodes, one publish per node per turn. */
   private readonly outbox: Outbox
+  /** Announces for Redis, one script call per turn. */
+  private readonly batcher: AnnounceBatcher
 
   constructor(opts: StateOptions, readonly nodeId: string, readonly link: RedisLink) {
     super(opts)
     this.outbox = new Outbox(link)
+    this.batcher = new AnnounceBatcher(link)
     this.outbox.onDelivered = (n) => { this.offersRelayed += n }
     this.outbox.onError = () => { this.redisErrors++ }
   }
@@ -136,10 +140,15 @@ export class ClusterState extends TrackerState {
     const want = msg.offers.length === 0 ? 0 : Math.min(msg.offers.length, msg.numwant ?? msg.offers.length)
     const pool = want === 0 ? 0 : Math.max(8, want * 3)
     const mm = m
-    this.link.run('tsAnnounce', [k.p, k.s, k.r, k.i], [
-      now, m.expiresAt, p.hex, this.routeOf(p, m, now), m.seeder ? 1 : 0, msg.event, pool, this.lifetimeMs,
-      cat ? 1 : 0, msg.file_name ?? '', msg.file_size ?? '',
-    ]).then((reply) => this.announced(p, mm, msg, ihHex, want, reply, now), () => this.failed(peer.sink, 'announce', msg.info_hash))
+    this.batcher.add({
+      keys: [k.p, k.s, k.r, k.i],
+      args: [
+        now, m.expiresAt, p.hex, this.routeOf(p, m, now), m.seeder ? 1 : 0, msg.event, pool, this.lifetimeMs,
+        cat ? 1 : 0, msg.file_name ?? '', msg.file_size ?? '',
+      ],
+      done: (reply) => this.announced(p, mm, msg, ihHex, want, reply, now),
+      fail: () => this.failed(peer.sink, 'announce', msg.info_hash),
+    })
     if (!this.indexedUntil.has(msg.info_hash)) this.index(msg.info_hash, now)
   }
 
