@@ -108,29 +108,16 @@ export class TrackerState implements TrackerCore {
     this.announces++
     peer.lastSeen = now
     if (msg.peer_name !== undefined) peer.setName(msg.peer_name)
-    let m = peer.torrents.get(msg.info_hash)
-    let swarm = m?.swarm ?? this.swarms.get(msg.info_hash)
+    const was = peer.torrents.get(msg.info_hash)
     if (msg.event === 'stopped') {
-      if (m) this.leave(m)
+      const swarm = was?.swarm ?? this.swarms.get(msg.info_hash)
+      if (was) this.leave(was)
       const s = swarm ?? { infoHashJson: JSON.stringify(msg.info_hash), seeders: 0, leechers: 0 }
       peer.sink.deliver(frames.announceResponse(s, this.opts.interval, s.seeders, s.leechers))
       return
     }
-    if (!m) {
-      if (peer.torrents.size >= this.opts.maxTorrentsPerPeer) {
-        throw new Refusal('too_many_torrents', `a peer may be in at most ${this.opts.maxTorrentsPerPeer} torrents`)
-      }
-      if (!swarm) {
-        swarm = new Swarm(msg.info_hash)
-        this.swarms.set(msg.info_hash, swarm)
-      }
-      m = this.join(peer, swarm, now, msg)
-    } else {
-      m.expiresAt = now + this.lifetimeMs
-      this.updateRole(m, msg)
-    }
-    swarm = m.swarm
-    this.report(m, msg)
+    const m = this.enter(peer, msg, now, was)
+    const swarm = m.swarm
     if (msg.file_name !== undefined || msg.file_size !== undefined) this.catalogue(swarm, msg, m.seeder)
     peer.sink.deliver(frames.announceResponse(swarm, this.opts.interval, swarm.seeders, swarm.leechers))
     if (msg.offers.length > 0) this.relayOffers(m, msg, now)
@@ -192,6 +179,26 @@ export class TrackerState implements TrackerCore {
     c.peer !== this.pickFor && c.peer.sink.isOpen &&
     (this.pickExcluding === undefined || !this.pickExcluding.includes(c.peer.id))
   private readonly weight = (c: Membership): number => uploadWeight(c.peer.uploaded)
+
+  /** Joins the announced swarm or refreshes the membership `m`, then applies the peer's report. */
+  protected enter(peer: Peer, msg: AnnounceMessage, now: number, m: Membership | undefined): Membership {
+    if (!m) {
+      if (peer.torrents.size >= this.opts.maxTorrentsPerPeer) {
+        throw new Refusal('too_many_torrents', `a peer may be in at most ${this.opts.maxTorrentsPerPeer} torrents`)
+      }
+      let swarm = this.swarms.get(msg.info_hash)
+      if (!swarm) {
+        swarm = new Swarm(msg.info_hash)
+        this.swarms.set(msg.info_hash, swarm)
+      }
+      m = this.join(peer, swarm, now, msg)
+    } else {
+      m.expiresAt = now + this.lifetimeMs
+      this.updateRole(m, msg)
+    }
+    this.report(m, msg)
+    return m
+  }
 
   private relayOffers(m: Membership, msg: AnnounceMessage, now: number): void {
     const sender = m.peer

@@ -10,7 +10,7 @@ import type { AnnounceMessage, AnswerMessage } from '../../shared/tracker-protoc
 import { binaryStringToHex, hexToBinaryString } from '../../shared/binary'
 import * as frames from '../frames'
 import { pickWeighted, uploadWeight } from '../select'
-import { Peer, Refusal, Swarm, TrackerState } from '../swarm'
+import { Peer, Refusal, TrackerState } from '../swarm'
 import type { Membership, RefusalCode, Sink, StateOptions } from '../swarm'
 import type { InFlight } from '../backpressure'
 import type { RedisLink } from './redis'
@@ -105,9 +105,9 @@ export class ClusterState extends TrackerState {
     if (msg.peer_name !== undefined) peer.setName(msg.peer_name)
     const ihHex = binaryStringToHex(msg.info_hash)
     const k = swarmKeys(ihHex)
-    let m = peer.torrents.get(msg.info_hash)
+    const was = peer.torrents.get(msg.info_hash)
     if (msg.event === 'stopped') {
-      if (m) this.leave(m)
+      if (was) this.leave(was)
       if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
       const json = { infoHashJson: JSON.stringify(msg.info_hash) }
       this.link.run('tsLeave', [k.p, k.s, k.r], [now, p.hex, routePrefix(this.nodeId, p.conn)]).then((reply) => {
@@ -117,21 +117,7 @@ export class ClusterState extends TrackerState {
       }, () => this.failed(peer.sink, 'announce', msg.info_hash))
       return
     }
-    if (!m) {
-      if (peer.torrents.size >= this.opts.maxTorrentsPerPeer) {
-        throw new Refusal('too_many_torrents', `a peer may be in at most ${this.opts.maxTorrentsPerPeer} torrents`)
-      }
-      let swarm = this.swarms.get(msg.info_hash)
-      if (!swarm) {
-        swarm = new Swarm(msg.info_hash)
-        this.swarms.set(msg.info_hash, swarm)
-      }
-      m = this.join(peer, swarm, now, msg)
-    } else {
-      m.expiresAt = now + this.lifetimeMs
-      this.updateRole(m, msg)
-    }
-    this.report(m, msg)
+    const m = this.enter(peer, msg, now, was)
     const cat = msg.file_name !== undefined || msg.file_size !== undefined
     if (cat) this.catalogue(m.swarm, msg, m.seeder)
     // Refused only now: the peer is alive, and when Redis is back this node re-registers it
@@ -139,14 +125,13 @@ export class ClusterState extends TrackerState {
     if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
     const want = msg.offers.length === 0 ? 0 : Math.min(msg.offers.length, msg.numwant ?? msg.offers.length)
     const pool = want === 0 ? 0 : Math.max(8, want * 3)
-    const mm = m
     this.batcher.add({
       keys: [k.p, k.s, k.r, k.i],
       args: [
         now, m.expiresAt, p.hex, this.routeOf(p, m, now), m.seeder ? 1 : 0, msg.event, pool, this.lifetimeMs,
         cat ? 1 : 0, msg.file_name ?? '', msg.file_size ?? '',
       ],
-      done: (reply) => this.announced(p, mm, msg, ihHex, want, reply, now),
+      done: (reply) => this.announced(p, m, msg, ihHex, want, reply, now),
       fail: () => this.failed(peer.sink, 'announce', msg.info_hash),
     })
     if (!this.indexedUntil.has(msg.info_hash)) this.index(msg.info_hash, now)
