@@ -352,6 +352,9 @@ async function main(): Promise<void> {
       console.log(`\n${name} / in-memory tabswarm:`)
       console.log(`  saturated announces per CPU-second (nodes + Redis)   ${f2(r.saturated.perCpuSecond / ours.saturated.perCpuSecond)}x   (floor asked: >= 0.5)`)
       console.log(`  announce-only per CPU-second (nodes + Redis)         ${f2(r.plain.perCpuSecond / ours.plain.perCpuSecond)}x`)
+      // The same per-CPU-second ratio at the paced load (every target gets the same announces/s).
+      const pacedPerCpu = (x: Result): number => x.paced.announces / x.paced.trackerCpu
+      console.log(`  paced announces per CPU-second (nodes + Redis)       ${f2(pacedPerCpu(r) / pacedPerCpu(ours))}x`)
       console.log(`  saturated announces/s (wall, all on one core)        ${f2(r.saturated.announces / ours.saturated.announces)}x`)
       if (!Number.isNaN(r.crossP99)) console.log(`  paced cross-node relay p99 / in-memory relay p99     ${f2(r.crossP99 / ours.p99)}x   (floor asked: <= 2)`)
       else console.log(`  paced relay p99 / in-memory relay p99                ${f2(r.p99 / ours.p99)}x`)
