@@ -49,8 +49,8 @@ export class InFlight {
 
 /**
  * Items (frames) handled at once while the backlog has room, otherwise queued and handled in
- * order as it drains. `overflow` is told when the queue passes `maxQueued` (the gateway then
- * stops reading that socket) and `drained` when it is empty again.
+ * order as it drains. `offer` returns false once the queue is past `maxQueued` (the gateway then
+ * stops reading that socket), and `drained` is called when the queue is empty again.
  */
 export class Intake<T> {
   private queue: T[] = []
