@@ -7,6 +7,7 @@ import { remoteSnapshot } from './remote-snapshot'
 import { LAUNCH_PARAMS, launchLink } from './launch'
 import { Announcer } from './live.svelte'
 import { snapshot } from './snapshot'
+import { reuseViews } from './view-reuse'
 import type { TorrentView } from './snapshot'
 import { SpeedHistory } from './speed-history.svelte'
 import { StorageState } from './storage.svelte'
@@ -14,7 +15,8 @@ import { StorageState } from './storage.svelte'
 const REFRESH_MS = 250
 
 export class AppState {
-  torrents = $state<TorrentView[]>([])
+  // Raw: views are immutable snapshots, replaced whole; a deep proxy per view per refresh was waste.
+  torrents = $state.raw<TorrentView[]>([])
   importing = $state<Importing[]>([])
   error = $state<string | null>(null)
   ready = $state(false)
@@ -81,7 +83,8 @@ export class AppState {
     if (!this.client) return
     this.lastRefresh = performance.now()
     const remote = [...(this.client.remote?.views.values() ?? [])].map(remoteSnapshot)
-    this.torrents = [...this.client.entries.values()].map(snapshot).concat(remote).reverse()
+    const views = reuseViews(this.torrents, [...this.client.entries.values()].map(snapshot).concat(remote).reverse())
+    if (views !== this.torrents) this.torrents = views
     this.importing = [...this.client.importing.values()].map((j) => ({ ...j }))
     this.speeds.record(this.torrents, Date.now())
     this.live.update(this.torrents)
