@@ -1,4 +1,5 @@
 // The "Streaming" section of BENCHMARKS.md and the console table, written by the `stream` scenario.
+import type { SentWindow } from './capped-http'
 import { machine, printTable, writeSection } from './report'
 import type { StreamMedia } from './stream-media'
 
@@ -14,6 +15,18 @@ export interface StreamFigures {
   playedS: number
 }
 
+/** The bound: the clip from plain HTTP at the same cap (one fresh tab: first frame, then the two seeks). */
+export interface HttpFigures {
+  /** Setting the player's src and play() -> first frame. */
+  firstMs: number
+  seek50Ms: number
+  seek90Ms: number
+  /** What the server wrote from each clock's start until playing. */
+  first: SentWindow
+  seek50: SentWindow
+  seek90: SentWindow
+}
+
 export interface StreamReport {
   clip: StreamMedia
   capBps: number
@@ -21,6 +34,9 @@ export interface StreamReport {
   /** Figures, or why the client failed. */
   ts: StreamFigures | string
   wt: StreamFigures | string
+  http: HttpFigures | string
+  /** Some clients were skipped (BENCH_STREAM_ONLY): the section is not written unless BENCH_WRITE=1. */
+  partial: boolean
   /** Piece lengths (KiB) of the two torrents (0 when not known). */
   pieceKiB: { ts: number; wt: number }
   /** 1-min load average at the start and the end. */
@@ -30,20 +46,28 @@ export interface StreamReport {
 
 const TIME_FLOOR = 0.7
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+const kib = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString('en-US')} KiB`
+const failed = (f: string) => (f.startsWith('skipped') ? f : `failed: ${f.split('\n')[0]!.slice(0, 120)}`)
 
 function rows(r: StreamReport): string[][] {
-  const cell = (f: StreamFigures | string, pick: (f: StreamFigures) => string) => (typeof f === 'string' ? `failed: ${f.split('\n')[0]!.slice(0, 120)}` : pick(f))
+  const cell = (f: StreamFigures | string, pick: (f: StreamFigures) => string) => (typeof f === 'string' ? failed(f) : pick(f))
+  const http = (pick: (f: HttpFigures) => [number, SentWindow]) => {
+    if (typeof r.http === 'string') return failed(r.http)
+    const [ms, w] = pick(r.http)
+    return `${s(ms)} (${kib(w.newBytes)} fetched)`
+  }
   const ratio = (pick: (f: StreamFigures) => number) =>
     typeof r.ts === 'string' || typeof r.wt === 'string' ? '—' : `${(pick(r.ts) / pick(r.wt)).toFixed(2)}×`
   return [
-    ['Paste → first frame', cell(r.ts, (f) => `${s(f.firstMs)} (second tab ${s(f.firstMs2)})`), cell(r.wt, (f) => `${s(f.firstMs)} (second tab ${s(f.firstMs2)})`), ratio((f) => f.firstMs)],
-    ['Seek to 50% → playing', cell(r.ts, (f) => s(f.seek50Ms)), cell(r.wt, (f) => s(f.seek50Ms)), ratio((f) => f.seek50Ms)],
-    ['Seek to 90% → playing', cell(r.ts, (f) => s(f.seek90Ms)), cell(r.wt, (f) => s(f.seek90Ms)), ratio((f) => f.seek90Ms)],
+    ['Paste → first frame', cell(r.ts, (f) => `${s(f.firstMs)} (second tab ${s(f.firstMs2)})`), cell(r.wt, (f) => `${s(f.firstMs)} (second tab ${s(f.firstMs2)})`), ratio((f) => f.firstMs), http((f) => [f.firstMs, f.first])],
+    ['Seek to 50% → playing', cell(r.ts, (f) => s(f.seek50Ms)), cell(r.wt, (f) => s(f.seek50Ms)), ratio((f) => f.seek50Ms), http((f) => [f.seek50Ms, f.seek50])],
+    ['Seek to 90% → playing', cell(r.ts, (f) => s(f.seek90Ms)), cell(r.wt, (f) => s(f.seek90Ms)), ratio((f) => f.seek90Ms), http((f) => [f.seek90Ms, f.seek90])],
     [
       `Stalls over the first ${r.windowS} s of playback`,
       cell(r.ts, (f) => `${f.stalls}, ${f.stalledS.toFixed(2)} s stalled (${f.playedS.toFixed(1)} s played)`),
       cell(r.wt, (f) => `${f.stalls}, ${f.stalledS.toFixed(2)} s stalled (${f.playedS.toFixed(1)} s played)`),
       '',
+      typeof r.http === 'string' ? failed(r.http) : 'not measured',
     ],
   ]
 }
@@ -81,12 +105,38 @@ function reading(r: StreamReport): string[] {
   ]
 }
 
+/**
+ * The measured bound of the seek floors: how long plain HTTP at the same cap takes, and how many
+ * bytes its player fetched from the seek until it played (the floors themselves stay as above).
+ */
+function bound(r: StreamReport): string[] {
+  const h = r.http
+  if (typeof h === 'string') return []
+  const two = (a: number, b: number) => `${a.toFixed(2)}× and ${b.toFixed(2)}×`
+  const vs = (label: string, f: StreamFigures | string) => (typeof f === 'string' ? [] : [`${label} ${two(f.seek50Ms / h.seek50Ms, f.seek90Ms / h.seek90Ms)} of it`])
+  const out = [
+    `Bound at the cap (same run; the clip from plain HTTP on 127.0.0.1, all responses drawing on one token bucket at`,
+    `${Math.round(r.capBps / 1024)} KiB/s with a 16 KiB burst, no P2P, no service worker): seek to 50% ${s(h.seek50Ms)}, seek to 90% ${s(h.seek90Ms)}.`,
+    `From the seek until playing the player fetched ${kib(h.seek50.newBytes)} and ${kib(h.seek90.newBytes)} in new requests (${h.seek50.requests} and ${h.seek90.requests}); with the tail of`,
+    `the request it abandoned, the server sent ${kib(h.seek50.bytes)} and ${kib(h.seek90.bytes)}.`,
+    [...vs("Tabswarm's seeks are", r.ts), ...vs("WebTorrent's", r.wt)].join(', ') + '.',
+  ]
+  if (typeof r.wt !== 'string') {
+    const t50 = TIME_FLOOR * r.wt.seek50Ms
+    const t90 = TIME_FLOOR * r.wt.seek90Ms
+    out.push(`The floors (${TIME_FLOOR}× WebTorrent's) ask for ${s(t50)} and ${s(t90)}: ${two(t50 / h.seek50Ms, t90 / h.seek90Ms)} of plain HTTP's time at the cap.`)
+  }
+  return [...out.filter((l) => l !== '.'), '']
+}
+
 /** Prints the tables; writes the section unless BENCH_WRITE=0 or the window was shortened (BENCH_WRITE=1 forces it). */
 export async function writeStreamSection(r: StreamReport): Promise<string | null> {
-  const head = ['Figure', 'Tabswarm', 'WebTorrent 3', 'Tabswarm / WebTorrent']
+  const head = ['Figure', 'Tabswarm', 'WebTorrent 3', 'Tabswarm / WebTorrent', 'HTTP at the cap (bound)']
   printTable('Streaming', head, rows(r))
   printTable('Streaming floors', ['Floor', 'Measured', 'Result'], floors(r))
-  const write = process.env.BENCH_WRITE === '1' || (process.env.BENCH_WRITE !== '0' && r.windowS === 60)
+  const b = bound(r)
+  if (b.length) console.log(`\n${b.join('\n')}`)
+  const write = process.env.BENCH_WRITE === '1' || (process.env.BENCH_WRITE !== '0' && r.windowS === 60 && !r.partial)
   if (!write) return null
   const mib = (r.clip.size / 2 ** 20).toFixed(1)
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
@@ -106,6 +156,8 @@ export async function writeStreamSection(r: StreamReport): Promise<string | null
     'player is not paused and `currentTime` has moved past the target; a stall is a `waiting` event until the next',
     '`playing`; all clocks run in the page (`performance.now()`). The paste is the click on `link-submit` for Tabswarm,',
     'the `client.add(magnet)` call for WebTorrent; Tabswarm\'s Play is clicked by the page itself as soon as it is enabled (checked every 5 ms).',
+    'The bound: a third fresh browser plays the same clip from a plain HTTP server (bench/lib/capped-http.ts) capped at',
+    'the same rate, in one tab: setting the player\'s `src` and `play()` → first frame, then the same two seeks.',
     '',
     `Measured ${date} on ${machine()}; ${Math.round(r.elapsedS)} s; 1-min load average ${r.loads.map((l) => l.toFixed(1)).join(' at the start, ')} at the end.`,
     '',
@@ -115,6 +167,7 @@ export async function writeStreamSection(r: StreamReport): Promise<string | null
     '',
     ...md(['Floor', 'Measured', 'Result'], floors(r)),
     '',
+    ...bound(r),
     ...reading(r),
   ].join('\n')
   return writeSection(text, 'Streaming')

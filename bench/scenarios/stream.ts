@@ -5,14 +5,17 @@
 //   1. paste -> first frame, then the stalls over the first BENCH_STREAM_S (60) s of playback;
 //   2. paste -> first frame, then seek to 50% -> playing, then seek to 90% -> playing.
 // Seeking in a fresh tab measures a seek into bytes not fetched yet, which is what a user waits for.
+// The bound, in a third browser: the same clip from plain HTTP capped at the same rate (one tab, as
+// the second tab above). BENCH_STREAM_ONLY=tabswarm|webtorrent|http (comma-separated) runs only those.
 import os from 'node:os'
 import { choosePieceLength } from '../../shared/pieces'
 import type { Page } from 'playwright-core'
 import { dumpLogs, sharedBrowser, type Peer, type SharedBrowser } from '../lib/browser'
+import { startCappedHttp } from '../lib/capped-http'
 import type { Ctx } from '../lib/context'
 import { installProbe, markStart, playedPast, seekAndTime, stallsOver } from '../lib/player-probe'
 import { streamMedia, type StreamMedia } from '../lib/stream-media'
-import { writeStreamSection, type StreamFigures } from '../lib/stream-report'
+import { writeStreamSection, type HttpFigures, type StreamFigures } from '../lib/stream-report'
 import { startTabswarmTracker, tabswarmSeed } from '../lib/tabswarm'
 import { startWtTracker } from '../lib/wt-tracker'
 
@@ -165,6 +168,61 @@ async function webtorrentStream(ctx: Ctx, clip: StreamMedia, capBps: number): Pr
   }
 }
 
+async function httpStream(ctx: Ctx, clip: StreamMedia, capBps: number): Promise<HttpFigures> {
+  const server = await startCappedHttp(clip.path, capBps)
+  try {
+    return await withBrowser(ctx, 'stream-http', async (browser, peers) => {
+      const v = await browser.peer('HTTP-viewer', server.url)
+      peers.push(v)
+      const selector = '[data-testid=player]'
+      await installProbe(v.page, selector)
+      // What the server wrote from the clock's start (the probe's t0, in the page) until playing.
+      const sent = async (ms: number) => {
+        const t0 = await v.page.evaluate(() => performance.timeOrigin + (window as any).__sp.t0)
+        return server.sentBetween(t0, t0 + ms)
+      }
+      await markStart(v.page)
+      await v.page.evaluate(
+        ([sel, src]) => {
+          const el = document.querySelector(sel) as HTMLVideoElement
+          el.src = src
+          void el.play().catch(() => {})
+        },
+        [selector, server.mediaPath()] as const,
+      )
+      const firstMs = await playedPast(v.page, 0, FIRST_FRAME_MS)
+      const first = await sent(firstMs)
+      const seek50Ms = await seekAndTime(v.page, clip.seconds * 0.5, SEEK_MS)
+      const seek50 = await sent(seek50Ms)
+      const seek90Ms = await seekAndTime(v.page, clip.seconds * 0.9, SEEK_MS)
+      const seek90 = await sent(seek90Ms)
+      const k = (b: number) => `${Math.round(b / 1024)} KiB`
+      console.log(
+        `  HTTP at the cap: first frame ${(firstMs / 1000).toFixed(2)} s (${k(first.newBytes)}); seek 50% ${(seek50Ms / 1000).toFixed(2)} s (${k(seek50.newBytes)} in ${seek50.requests} new requests, ${k(seek50.bytes)} sent); seek 90% ${(seek90Ms / 1000).toFixed(2)} s (${k(seek90.newBytes)} in ${seek90.requests}, ${k(seek90.bytes)} sent); ${k(server.bytesSent())} sent in all`,
+      )
+      await v.close()
+      return { firstMs, seek50Ms, seek90Ms, first, seek50, seek90 }
+    })
+  } finally {
+    await server.close()
+  }
+}
+
+const ONLY = (process.env.BENCH_STREAM_ONLY ?? '').split(',').map((c) => c.trim()).filter(Boolean)
+const SKIPPED = `skipped (BENCH_STREAM_ONLY=${ONLY.join(',')})`
+
+/** Runs one client unless BENCH_STREAM_ONLY leaves it out; a failure becomes its message. */
+async function attempt<T>(key: string, label: string, fn: () => Promise<T>): Promise<T | string> {
+  if (ONLY.length && !ONLY.includes(key)) return SKIPPED
+  try {
+    return await fn()
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err)
+    console.error(`  ${label} streaming failed: ${msg}`)
+    return msg
+  }
+}
+
 export async function stream(ctx: Ctx): Promise<void> {
   const t0 = Date.now()
   const load0 = os.loadavg()[0]!
@@ -173,24 +231,14 @@ export async function stream(ctx: Ctx): Promise<void> {
   console.log(
     `  ${clip.name}: ${(clip.size / 2 ** 20).toFixed(1)} MiB, ${clip.seconds} s, ${((clip.rate * 8) / 1e6).toFixed(2)} Mbit/s; seeders capped at ${((capBps * 8) / 1e6).toFixed(2)} Mbit/s`,
   )
-  let ts: StreamFigures | string
-  let wt: StreamFigures | string
-  try {
-    ts = await tabswarmStream(ctx, clip, capBps)
-  } catch (err) {
-    ts = err instanceof Error ? err.message : String(err)
-    console.error(`  Tabswarm streaming failed: ${ts}`)
-  }
-  try {
-    if (process.env.BENCH_STREAM_ONLY === 'tabswarm') throw new Error('skipped (BENCH_STREAM_ONLY=tabswarm)')
-    wt = await webtorrentStream(ctx, clip, capBps)
-  } catch (err) {
-    wt = err instanceof Error ? err.message : String(err)
-    console.error(`  WebTorrent streaming failed: ${wt}`)
-  }
+  const ts = await attempt('tabswarm', 'Tabswarm', () => tabswarmStream(ctx, clip, capBps))
+  const wt = await attempt('webtorrent', 'WebTorrent', () => webtorrentStream(ctx, clip, capBps))
+  const http = await attempt('http', 'HTTP at the cap', () => httpStream(ctx, clip, capBps))
   const loads = [load0, os.loadavg()[0]!]
-  const file = await writeStreamSection({ clip, capBps, windowS: STREAM_WINDOW_S, ts, wt, pieceKiB, loads, elapsedS: (Date.now() - t0) / 1000 })
-  console.log(file ? `  wrote the "Streaming" section of ${file}` : '  BENCHMARKS.md not written (BENCH_WRITE=0 or a shortened window; BENCH_WRITE=1 forces it)')
-  if (typeof ts === 'string') throw new Error(`Tabswarm streaming failed: ${ts}`)
-  if (typeof wt === 'string') throw new Error(`WebTorrent streaming failed: ${wt}`)
+  const partial = ONLY.length > 0
+  const file = await writeStreamSection({ clip, capBps, windowS: STREAM_WINDOW_S, ts, wt, http, partial, pieceKiB, loads, elapsedS: (Date.now() - t0) / 1000 })
+  console.log(file ? `  wrote the "Streaming" section of ${file}` : '  BENCHMARKS.md not written (BENCH_WRITE=0, BENCH_STREAM_ONLY or a shortened window; BENCH_WRITE=1 forces it)')
+  for (const [label, f] of [['Tabswarm', ts], ['WebTorrent', wt], ['HTTP at the cap', http]] as const) {
+    if (typeof f === 'string' && f !== SKIPPED) throw new Error(`${label} streaming failed: ${f}`)
+  }
 }
