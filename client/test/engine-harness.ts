@@ -11,7 +11,7 @@ import type { TorrentDeps } from '../src/lib/engine/torrent-types'
 import type { HashPool } from '../src/lib/hashing/pool'
 import type { PieceStore } from '../src/lib/storage/piece-store'
 
-class FakeChannel implements PeerChannel {
+export class FakeChannel implements PeerChannel {
   other: FakeChannel | null = null
   private dataCbs: ((d: Uint8Array) => void)[] = []
   private closeCbs: ((r: string) => void)[] = []

@@ -1,7 +1,7 @@
 // Piece priorities: file selection skips pieces, holds pull ranges forward, in the engine end to end.
 import { afterEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { assembled, connect, destroyAll, makeNode, makeTorrent } from './engine-harness'
+import { assembled, connect, destroyAll, makeNode, makeTorrent, type FakeChannel } from './engine-harness'
 import { DEADLINE, NORMAL, PiecePriorities, READAHEAD, SKIP } from '../src/lib/engine/priority'
 import { PiecePicker } from '../src/lib/engine/picker'
 import { Bitfield } from '../../shared/pieces'
@@ -9,6 +9,17 @@ import { Bitfield } from '../../shared/pieces'
 afterEach(destroyAll)
 
 const PL = 16384
+
+/** Counts the cancel messages (id 8, 17-byte frame) sent through `channel`. */
+function countCancels(channel: FakeChannel): { n: number } {
+  const count = { n: 0 }
+  const send = channel.send.bind(channel)
+  channel.send = (d: Uint8Array) => {
+    for (let i = 0; i + 4 < d.length; i++) if (d[i] === 0 && d[i + 1] === 0 && d[i + 2] === 0 && d[i + 3] === 13 && d[i + 4] === 8) count.n++
+    send(d)
+  }
+  return count
+}
 
 test('a piece is skipped only when no chosen file touches it', async () => {
   // Files of 2.5, 3 and 1.5 pieces: pieces 0-1 only file 0, 2 shared by 0 and 1, 3-4 only file 1, 5 shared by 1 and 2, 6 only file 2.
@@ -125,13 +136,7 @@ test('a seek (new deadline) cancels unstarted read-ahead requests; the download 
   // 150 ms each way: a block arrives at least 300 ms after its request, so at the seek below the
   // read-ahead pieces have been asked for and not one byte of them has arrived (deterministic).
   const [, toSeeder] = connect(seeder, leecher, 150)
-  let cancels = 0
-  const send = toSeeder.send.bind(toSeeder)
-  // Count cancel messages (id 8, 17-byte frame) the leecher sends to the seeder.
-  toSeeder.send = (d: Uint8Array) => {
-    for (let i = 0; i + 4 < d.length; i++) if (d[i] === 0 && d[i + 1] === 0 && d[i + 2] === 0 && d[i + 3] === 13 && d[i + 4] === 8) cancels++
-    send(d)
-  }
+  const cancels = countCancels(toSeeder)
   while (leecher.torrent.inFlight.length === 0) await new Promise((r) => setTimeout(r, 2))
   const before = leecher.torrent.have!.count()
   const releaseSeek = leecher.torrent.prioritize(60 * PL, size, 'deadline')
@@ -142,5 +147,44 @@ test('a seek (new deadline) cancels unstarted read-ahead requests; the download 
   releaseAhead()
   await leecher.completed
   assert.deepEqual(assembled(leecher.store, info), bytes)
-  assert.ok(cancels > 0, 'requests for the old read-ahead were cancelled at the seek')
+  assert.ok(cancels.n > 0, 'requests for the old read-ahead were cancelled at the seek')
+})
+
+test('of two deadline holds, the one with fewer stored pieces ahead of its player is fetched first; ties go to the newest', async () => {
+  const { info } = await makeTorrent(40 * PL, PL)
+  const p = new PiecePriorities(info)
+  const have = new Bitfield(info.pieceCount)
+  p.hold(30 * PL, 34 * PL, 'deadline') // the seek: nothing stored there
+  p.hold(2 * PL, 8 * PL, 'deadline') // newer, a re-read of stored pieces 2-4
+  for (const i of [2, 3, 4]) have.set(i)
+  assert.deepEqual([...p.ordered(DEADLINE, have)].slice(0, 5), [30, 31, 32, 33, 2])
+  assert.deepEqual([...p.ordered(DEADLINE)].slice(0, 2), [2, 3], 'without a bitfield: newest first')
+  const q = new PiecePriorities(info)
+  q.hold(30 * PL, 32 * PL, 'deadline')
+  q.hold(10 * PL, 12 * PL, 'deadline')
+  assert.deepEqual([...q.ordered(DEADLINE, have)], [10, 11, 30, 31], 'neither has stored pieces ahead: the newest first')
+})
+
+test('a deadline that opens on a stored piece cancels nothing; one that opens on a missing piece cancels the rest', async () => {
+  // File 0 is pieces 0-10 and the only one chosen, so the leecher stores exactly those and then
+  // fetches only what holds ask for: piece 11 is missing and not being fetched.
+  const { info, store, full } = await makeTorrent(64 * PL, PL, [11 * PL, 53 * PL])
+  const seeder = makeNode(info.infoHash, info, full, store)
+  const leecher = makeNode(info.infoHash, info, null, undefined, { downLimit: 16 * PL })
+  leecher.torrent.select([true, false])
+  const [, toSeeder] = connect(seeder, leecher, 150)
+  const cancels = countCancels(toSeeder)
+  await Promise.all([...Array(11).keys()].map((i) => leecher.torrent.whenStored(i)))
+  const releaseAhead = leecher.torrent.prioritize(20 * PL, 30 * PL, 'readahead')
+  while (leecher.torrent.inFlight.length === 0) await new Promise((r) => setTimeout(r, 2))
+  // A player re-reading from stored piece 10 on into missing 11-13.
+  const releaseReread = leecher.torrent.prioritize(10 * PL, 14 * PL, 'deadline')
+  await new Promise((r) => setTimeout(r, 20))
+  assert.equal(cancels.n, 0, 'a player re-reading stored piece 10 took nothing from the read-ahead')
+  const releaseSeek = leecher.torrent.prioritize(40 * PL, 44 * PL, 'deadline')
+  await new Promise((r) => setTimeout(r, 20))
+  assert.ok(cancels.n > 0, 'the seek to missing piece 40 cancelled what was asked for elsewhere')
+  releaseSeek()
+  releaseReread()
+  releaseAhead()
 })

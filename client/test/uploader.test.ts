@@ -62,3 +62,15 @@ test('a peer asking again for a block it was sent is served in order, not starve
   await serve(up, a, [[3, 2], [4, 0], [4, 1], [5, 0]])
   assert.deepEqual(log, ['a:3/2', 'a:3/2', 'a:4/0', 'a:4/1', 'a:5/0'])
 })
+
+test('blocks sent to a peer that has left count as fresh again', async () => {
+  const log: string[] = []
+  const up = uploader()
+  const a = fakePeer('a', log)
+  const b = fakePeer('b', log)
+  await serve(up, a, [[0, 0]])
+  up.forget(a)
+  // Without the forget, 0/0 would go last (sent once, to another peer).
+  await serve(up, b, [[0, 0], [1, 0], [1, 1]])
+  assert.deepEqual(log, ['a:0/0', 'b:0/0', 'b:1/0', 'b:1/1'])
+})

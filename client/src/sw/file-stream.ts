@@ -18,19 +18,51 @@ const RENEW_MS = 2000
 /** Bytes of stored pieces read from IndexedDB at once, ahead of the player. */
 const READ_BATCH = 1024 * 1024
 
-export interface FileStreamOptions {
+/** What a response asks of the runner tab: one file of one torrent, under one request id. */
+export interface StreamTarget {
   id: string
   infoHash: string
   fileIndex: number
   file: TorrentFile
   pieceLength: number
+  runners: Runners
+}
+
+interface Windows {
+  deadline: ByteRange
+  readahead: ByteRange
+}
+
+/** The deadline and read-ahead windows for a player reading file offset `pos`. */
+function windowsAt(o: StreamTarget, pos: number): Windows {
+  const rate = o.runners.bitrate(o.infoHash, o.fileIndex) ?? DEFAULT_BYTES_PER_SECOND
+  const abs = o.file.offset + pos
+  const fileEnd = o.file.offset + o.file.length
+  const deadlineEnd = Math.min(fileEnd, abs + Math.max(o.pieceLength, DEADLINE_SECONDS * rate))
+  const aheadEnd = Math.min(fileEnd, Math.max(deadlineEnd, abs + Math.max(MIN_READAHEAD, READAHEAD_SECONDS * rate)))
+  return { deadline: [abs, Math.ceil(deadlineEnd)], readahead: [abs, Math.ceil(aheadEnd)] }
+}
+
+/**
+ * Asks the runner for the piece under file offset `pos` and the windows after it. The worker
+ * calls this before it has read anything from IndexedDB when it already knows the torrent: that
+ * read waits behind the runner's piece writes (100–150 ms in the stream benchmark's traces),
+ * and a player that just seeked waits for every millisecond of it.
+ */
+export function askFor(o: StreamTarget, pos: number): void {
+  const piece = Math.floor((o.file.offset + pos) / o.pieceLength)
+  o.runners.need({ id: o.id, infoHash: o.infoHash, piece, ...windowsAt(o, pos) })
+}
+
+export interface FileStreamOptions extends StreamTarget {
   /** Inclusive file offsets. */
   start: number
   end: number
   stored: StoredTorrents
-  runners: Runners
   /** The request's own signal: aborted when the page gives up on the fetch. */
   signal: AbortSignal
+  /** askFor(start) was already posted under this id. */
+  asked?: boolean
 }
 
 export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Array>; done: Promise<void> } {
@@ -38,7 +70,7 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
   const onAbort = (): void => abort.abort()
   o.signal.addEventListener('abort', onAbort)
   let pos = o.start
-  let asked = false
+  let asked = o.asked ?? false
   /** The piece this response waits for, or null while it reads stored ones. */
   let waitingFor: number | null = null
   let finish!: () => void
@@ -58,14 +90,7 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
     finish()
   }
 
-  const windows = (): { deadline: ByteRange; readahead: ByteRange } => {
-    const rate = o.runners.bitrate(o.infoHash, o.fileIndex) ?? DEFAULT_BYTES_PER_SECOND
-    const abs = o.file.offset + pos
-    const fileEnd = o.file.offset + o.file.length
-    const deadlineEnd = Math.min(fileEnd, abs + Math.max(o.pieceLength, DEADLINE_SECONDS * rate))
-    const aheadEnd = Math.min(fileEnd, Math.max(deadlineEnd, abs + Math.max(MIN_READAHEAD, READAHEAD_SECONDS * rate)))
-    return { deadline: [abs, Math.ceil(deadlineEnd)], readahead: [abs, Math.ceil(aheadEnd)] }
-  }
+  const windows = (): Windows => windowsAt(o, pos)
 
   // Pieces read ahead in one batch; only ever the next few of this response.
   let batch = new Map<number, Uint8Array>()

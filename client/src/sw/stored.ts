@@ -17,6 +17,12 @@ export class StoredTorrents {
   private db: Promise<TabswarmDatabase> | null = null
   /** Parsed info dicts by info hash: they never change once fetched, and parsing hashes them. */
   private readonly infos = new Map<string, Promise<TorrentInfo>>()
+  private readonly parsed = new Map<string, TorrentInfo>()
+
+  /** The info dict of a torrent read before, without touching IndexedDB (it never changes). */
+  knownInfo(infoHash: string): TorrentInfo | null {
+    return this.parsed.get(infoHash) ?? null
+  }
 
   async torrent(infoHash: string): Promise<StoredTorrent | null> {
     const raw: unknown = await (await this.open()).get('torrents', infoHash)
@@ -28,7 +34,10 @@ export class StoredTorrents {
       if (!parsed) {
         parsed = parseInfo(record.infoBytes, infoHash)
         this.infos.set(infoHash, parsed)
-        parsed.catch(() => this.infos.delete(infoHash))
+        parsed.then(
+          (info) => this.parsed.set(infoHash, info),
+          () => this.infos.delete(infoHash),
+        )
       }
       info = await parsed
     }

@@ -6,7 +6,7 @@
 // stream open in the old worker always finishes in it (issue 9, "bad input").
 import { contentRange, answerRange, parseStreamPath } from '../lib/stream/range'
 import { mimeOf } from '../lib/stream/media'
-import { fileStream } from './file-stream'
+import { askFor, fileStream, type StreamTarget } from './file-stream'
 import { Runners } from './runners'
 import { scope, type FetchEventLike } from './scope'
 import { StoredTorrents } from './stored'
@@ -44,6 +44,33 @@ async function serve(ev: FetchEventLike, target: NonNullable<ReturnType<typeof p
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Only GET and HEAD', { Allow: 'GET, HEAD' })
   if ('bad' in target) return text(404, target.bad)
   const { infoHash, fileIndex } = target
+  const id = `${workerId}-${nextId++}`
+  // A torrent played before: the runner is asked for the bytes before IndexedDB is read (see
+  // askFor). If the read then finds no stream to serve, the ask is taken back.
+  const early = req.method === 'GET' ? earlyTarget(id, infoHash, fileIndex, req.headers.get('range')) : null
+  let served = false
+  try {
+    const response = await respond(ev, id, infoHash, fileIndex, early !== null)
+    served = response.body !== null && response.status < 300
+    return response
+  } finally {
+    if (early && !served) runners.release(id)
+  }
+}
+
+function earlyTarget(id: string, infoHash: string, fileIndex: number, range: string | null): StreamTarget | null {
+  const info = stored.knownInfo(infoHash)
+  const file = info?.files[fileIndex]
+  if (!info || !file || file.length === 0) return null
+  const answer = answerRange(range, file.length)
+  if (answer.status === 416) return null
+  const o: StreamTarget = { id, infoHash, fileIndex, file, pieceLength: info.pieceLength, runners }
+  askFor(o, answer.start)
+  return o
+}
+
+async function respond(ev: FetchEventLike, id: string, infoHash: string, fileIndex: number, asked: boolean): Promise<Response> {
+  const req = ev.request
   const t = await stored.torrent(infoHash)
   if (!t) return text(404, `No torrent with info hash ${infoHash} in this browser`)
   if (!t.info) return text(503, `"${t.record.name}" has no metadata yet; try again once its files are listed`, { 'Retry-After': '2' })
@@ -67,7 +94,7 @@ async function serve(ev: FetchEventLike, target: NonNullable<ReturnType<typeof p
   if (req.method === 'HEAD' || file.length === 0) return new Response(null, { status: answer.status, headers })
 
   const { body, done } = fileStream({
-    id: `${workerId}-${nextId++}`,
+    id,
     infoHash,
     fileIndex,
     file,
@@ -77,6 +104,7 @@ async function serve(ev: FetchEventLike, target: NonNullable<ReturnType<typeof p
     stored,
     runners,
     signal: req.signal,
+    asked,
   })
   // Keeps the worker alive while the response streams (the browser may stop an idle worker).
   ev.waitUntil(done)

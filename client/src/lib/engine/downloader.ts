@@ -131,7 +131,7 @@ export class Downloader {
     const bits = peer.bits!
     let looked = 0
     let urgent = true
-    for (const i of priorities.ordered(DEADLINE)) {
+    for (const i of priorities.ordered(DEADLINE, have)) {
       if (have.has(i) || this.finishing.has(i)) continue
       if (++looked > DEADLINE_WINDOW) break
       const first = urgent
@@ -209,18 +209,14 @@ export class Downloader {
    * once the deadline pieces are asked for (deadline blocks come first in nextBlock).
    */
   yieldToDeadline(first: number, last: number): void {
-    // Only when the first missing piece of the new deadline [first, last] (the one the player
-    // waits on next) is not being fetched: a jump. A deadline that slides along with playback
-    // finds it active already, and its read-ahead is left alone. Everything else gives way,
-    // also the deadline the player is leaving (its hold goes a moment later).
+    // Only when the piece the player reads next, the deadline's first, is missing and not being
+    // fetched: a jump. A deadline that slides along with playback finds it stored or active,
+    // and one that opens on stored bytes (a player re-reading what it has, as Chromium does
+    // beside a seek) has bytes to play meanwhile: in the stream benchmark such a second
+    // request cancelled the seek's own requests. Everything else gives way, also the deadline
+    // the player is leaving (its hold goes a moment later).
     const { have } = this.host
-    let starved = false
-    for (let i = first; i <= last; i++) {
-      if (have.has(i) || this.finishing.has(i)) continue
-      starved = !this.active.has(i)
-      break
-    }
-    if (!starved) return
+    if (have.has(first) || this.finishing.has(first) || this.active.has(first)) return
     for (const [index, piece] of this.active) {
       if (index >= first && index <= last) continue
       for (const peer of this.host.peers()) {

@@ -102,13 +102,20 @@ export class PiecePriorities {
 
   /**
    * Held pieces at `level` in fetch order: the newest hold first, each in byte order.
-   * (Usually one hold per player; a few at most, so this stays cheap.)
+   * (Usually one hold per player; a few at most, so this stays cheap.) Given `have`, a hold
+   * whose player has fewer stored pieces ahead of it comes first: Chromium opens a second
+   * request beside a seek, on bytes it already has, and that newer hold must not go before the
+   * seek's own, whose player has nothing to play.
    */
-  *ordered(level: typeof READAHEAD | typeof DEADLINE): Generator<number> {
+  *ordered(level: typeof READAHEAD | typeof DEADLINE, have?: Bitfield): Generator<number> {
     // Newest hold first: after a seek the new position is served before the one it left
     // (whose hold the player releases a moment later).
-    for (const h of [...this.holds].reverse()) {
-      if (h.level !== level) continue
+    let holds = [...this.holds].reverse().filter((h) => h.level === level)
+    if (have && holds.length > 1) {
+      const ahead = new Map(holds.map((h) => [h, storedAhead(h, have)]))
+      holds = holds.sort((a, b) => ahead.get(a)! - ahead.get(b)!) // stable: ties stay newest first
+    }
+    for (const h of holds) {
       for (let i = h.first; i <= h.last; i++) yield i
     }
   }
@@ -136,4 +143,12 @@ export class PiecePriorities {
     }
     return wanted === 0 ? 0 : got / wanted
   }
+}
+
+/** Stored pieces at the start of a hold, counted up to a bound (enough to tell players apart). */
+const STORED_AHEAD_BOUND = 64
+function storedAhead(h: Hold, have: Bitfield): number {
+  let n = 0
+  while (n < STORED_AHEAD_BOUND && h.first + n <= h.last && have.has(h.first + n)) n++
+  return n
 }

@@ -215,7 +215,7 @@ export class TorrentWire {
     const t = this.torrent
     if (t.peers.get(peer.id) !== peer) return
     t.peers.delete(peer.id)
-    this.uploader.clear(peer)
+    this.uploader.forget(peer)
     if (peer.bits) this.downloader?.picker.removePeer(peer.bits)
     this.downloader?.releasePeer(peer)
     this.downloader?.fillAll()
