@@ -4,8 +4,6 @@
 export class RateMeter {
   private readonly buckets: number[]
   private lastSecond = 0
-  /** When the first byte was counted: a young meter averages over its age, not the whole window. */
-  private firstAt: number | null = null
   total = 0
 
   constructor(private readonly windowSeconds = 5) {
@@ -14,23 +12,16 @@ export class RateMeter {
 
   add(bytes: number, now = Date.now()): void {
     this.roll(now)
-    this.firstAt ??= now
     this.buckets[this.lastSecond % this.windowSeconds]! += bytes
     this.total += bytes
   }
 
-  /**
-   * Average over the window, or over the time since the first byte when that is shorter (at
-   * least a second). Dividing a two-second-old connection's bytes by the whole five-second
-   * window read its rate at 40%, and the request pipeline, sized from this rate, ramped up that
-   * much slower: a stream seeked right after it started fetched at half the seeder's rate.
-   */
+  /** Average over the window, excluding the current partial second when it has data. */
   rate(now = Date.now()): number {
     this.roll(now)
     let sum = 0
     for (const b of this.buckets) sum += b
-    const age = this.firstAt === null ? this.windowSeconds : (now - this.firstAt) / 1000
-    return sum / Math.min(this.windowSeconds, Math.max(1, age))
+    return sum / this.windowSeconds
   }
 
   private roll(now: number): void {
