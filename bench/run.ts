@@ -216,7 +216,11 @@ async function main(): Promise<number> {
   console.log(`\nwhole run: ${elapsedS.toFixed(0)} s`)
 
   const full = ALL.every((s) => selected.includes(s)) && !process.env.BENCH_MB && !process.env.BENCH_MEMORY_MB && !process.env.BENCH_LEECHERS
-  const write = process.env.BENCH_WRITE === '1' || (process.env.BENCH_WRITE !== '0' && full)
+  // `many` and `stream` write sections of their own: a run of only those leaves this one alone,
+  // even when forced (it would replace every figure with "not run").
+  const ownSections: readonly Scenario[] = ['many', 'stream']
+  const browserRan = selected.some((s) => !ownSections.includes(s))
+  const write = browserRan && (process.env.BENCH_WRITE === '1' || (process.env.BENCH_WRITE !== '0' && full))
   if (write) console.log(`wrote the "Browser benchmarks" section of ${await writeSection(section(ctx, failures, elapsedS))}`)
   else console.log('BENCHMARKS.md not written (a subset or non-default sizes; BENCH_WRITE=1 forces it)')
   return Object.keys(failures).length ? 1 : 0

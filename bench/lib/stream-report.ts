@@ -100,7 +100,7 @@ function reading(r: StreamReport): string[] {
     `64 KiB-1 MiB, at most 2,048 pieces) = ${at(ts)}, WebTorrent's ${wt} KiB (create-torrent's piece-length) = ${at(wt)}.`,
     'On a seek Tabswarm cancels the read-ahead it had asked the seeder for and serves the deadline whose player has the',
     'fewest stored bytes ahead first. What is left is the same for both: the player cancels its old request and opens a',
-    'new one, then needs a few hundred KiB from the keyframe on before it plays again (the HTTP bound below counts them).',
+    'new one, then needs a few hundred KiB from the keyframe on before it plays again (the HTTP bound above counts them).',
     "Traces of this bench put the rest in the viewer tab: its main thread, busy with the download and the decoder on two",
     'shared cores, takes 40-450 ms to fire `seeking` and 60-160 ms to take the worker\'s message, and a request to the',
     'seeder and its cancels take 25-100 ms each way between two tabs of one browser. Plain HTTP has none of these.',
