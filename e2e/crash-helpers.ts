@@ -5,21 +5,37 @@ import { readFile, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { choosePieceLength } from '../shared/pieces'
 import { buildInfo } from '../shared/torrent'
+import type { Worker } from '@playwright/test'
 import { byTestId, expect, type BrowserContext, type Page } from './fixtures'
 
 /** Printed by pieceBatchHook once a held batch has issued its piece writes. */
 export const BATCH_HELD = 'e2e: piece batch held open'
 
 /**
- * Installed before the app loads (context.addInitScript). Once armed by
- * `window.__e2eHoldNextBatch = n`, the n-th next read-write transaction over the `torrents` and
- * `pieces` stores (the engine's batched piece commit) is kept from committing by a chain of
- * reads, and BATCH_HELD is logged when its first piece is written. A kill after that message
- * lands, for certain, while the batch's pieces and bitfield are written but not committed.
- * The app itself runs unchanged.
+ * The page's store worker, where its piece commits run (client/src/lib/storage/store.worker.ts).
+ * It starts with the app's store, before the app is ready.
+ */
+export async function storeWorker(page: Page): Promise<Worker> {
+  const isStore = (w: Worker): boolean => w.url().includes('store.worker')
+  const appears = page.waitForEvent('worker', { predicate: isStore, timeout: 30_000 })
+  const found = page.workers().find(isStore)
+  if (found) {
+    appears.catch(() => {})
+    return found
+  }
+  return appears
+}
+
+/**
+ * Installed in the page's store worker (storeWorker(page).evaluate) before its first commit.
+ * Once armed by `__e2eHoldNextBatch = n`, the n-th next read-write transaction over the
+ * `torrents` and `pieces` stores (the engine's batched piece commit) is kept from committing by
+ * a chain of reads, and BATCH_HELD is logged when its first piece is written. A kill after that
+ * message lands, for certain, while the batch's pieces and bitfield are written but not
+ * committed. The app itself runs unchanged.
  */
 export function pieceBatchHook(): void {
-  const w = window as unknown as { __e2eHoldNextBatch?: number }
+  const w = globalThis as unknown as { __e2eHoldNextBatch?: number }
   const held = new WeakSet<IDBTransaction>()
   const transaction = IDBDatabase.prototype.transaction
   IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
@@ -48,14 +64,21 @@ export function pieceBatchHook(): void {
   }
 }
 
+/** Installs pieceBatchHook in the store worker of `page` (whose app is ready) and returns that worker. */
+export async function hookPieceBatches(page: Page): Promise<Worker> {
+  const worker = await storeWorker(page)
+  await worker.evaluate(pieceBatchHook)
+  return worker
+}
+
 /**
- * Arm pieceBatchHook in `page` to hold the `nth` next batch; `whileArmed` then runs (e.g. starts
- * the writes). Resolves once that batch is held open mid-write.
+ * Arm pieceBatchHook in `worker` (see hookPieceBatches) to hold the `nth` next batch;
+ * `whileArmed` then runs (e.g. starts the writes). Resolves once that batch is held open mid-write.
  */
-export async function holdBatch(page: Page, nth = 1, whileArmed?: () => Promise<void>): Promise<void> {
-  const message = page.waitForEvent('console', { predicate: (m) => m.text() === BATCH_HELD, timeout: 60_000 })
-  await page.evaluate((n) => {
-    ;(window as unknown as { __e2eHoldNextBatch?: number }).__e2eHoldNextBatch = n
+export async function holdBatch(worker: Worker, nth = 1, whileArmed?: () => Promise<void>): Promise<void> {
+  const message = worker.waitForEvent('console', { predicate: (m) => m.text() === BATCH_HELD, timeout: 60_000 })
+  await worker.evaluate((n) => {
+    ;(globalThis as unknown as { __e2eHoldNextBatch?: number }).__e2eHoldNextBatch = n
   }, nth)
   await whileArmed?.()
   await message

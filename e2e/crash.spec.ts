@@ -6,7 +6,7 @@ import {
   byTestId, expect, expectComplete, makeRandomFile, openMagnet, saveAndHash, shareFiles, test, torrentOf, waitForState,
 } from './fixtures'
 import {
-  appReady, browserPid, crashTab, expectConsistent, expectedPieceHashes, holdBatch, killHard, pieceBatchHook, readStoredTorrent, singleFileInfohash,
+  appReady, browserPid, crashTab, expectConsistent, expectedPieceHashes, holdBatch, hookPieceBatches, killHard, readStoredTorrent, singleFileInfohash,
 } from './crash-helpers'
 import { attr, setUploadLimit } from './swarm-helpers'
 
@@ -21,12 +21,11 @@ test('a tab that crashes while a batch of pieces is being written comes back int
   const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
 
   const leecher = await peer('leecher')
-  await leecher.context.addInitScript(pieceBatchHook)
-  await leecher.page.reload()
   await appReady(leecher.page)
+  const writer = await hookPieceBatches(leecher.page)
   await openMagnet(leecher.page, magnet)
   await expect(torrentOf(leecher.page, infohash)).toHaveAttribute('data-progress', /^0\.[2-9]/, { timeout: 60_000 })
-  await holdBatch(leecher.page)
+  await holdBatch(writer)
   // The renderer dies with the batch's pieces and bitfield written into an uncommitted transaction.
   await crashTab(leecher.context, leecher.page)
 
@@ -56,11 +55,10 @@ test('a tab that crashes while storing a file it shares comes back with the stor
   const file = await makeRandomFile(tmpDir, 'import-crash.bin', 8 * MiB + 9)
   const expected = await expectedPieceHashes(file.path)
   const sharer = await peer('sharer')
-  await sharer.context.addInitScript(pieceBatchHook)
-  await sharer.page.reload()
   await appReady(sharer.page)
+  const writer = await hookPieceBatches(sharer.page)
   // Two batches of the import commit, the third is held open; then the tab crashes.
-  await holdBatch(sharer.page, 3, () => sharer.page.locator(byTestId('file-input')).setInputFiles([file.path]))
+  await holdBatch(writer, 3, () => sharer.page.locator(byTestId('file-input')).setInputFiles([file.path]))
   await crashTab(sharer.context, sharer.page)
   const infohash = await singleFileInfohash(file, expected)
   const stored = expectConsistent(await readStoredTorrent(sharer.context, baseURL!, infohash), expected)
@@ -91,9 +89,8 @@ test('a browser killed with SIGKILL while seeding one file and writing another c
   const b = await shareFiles(other.page, [fetched.path])
 
   const first = await persistentPeer('profile', profile)
-  await first.context.addInitScript(pieceBatchHook)
-  await first.page.reload()
   await appReady(first.page)
+  const writer = await hookPieceBatches(first.page)
   await setUploadLimit(first.page, 512)
   const a = await shareFiles(first.page, [seeded.path])
   await openMagnet(other.page, a.magnet)
@@ -101,7 +98,7 @@ test('a browser killed with SIGKILL while seeding one file and writing another c
   await expect(torrentOf(other.page, a.infohash), 'the profile is uploading').toHaveAttribute('data-progress', /^0\.[1-9]/, { timeout: 60_000 })
   await expect(torrentOf(first.page, b.infohash)).toHaveAttribute('data-progress', /^0\.[2-9]/, { timeout: 60_000 })
   // The whole browser dies while a batch of the download is written but not committed.
-  await holdBatch(first.page)
+  await holdBatch(writer)
   await killHard(await browserPid(profile))
   await setUploadLimit(other.page, 1)
 

@@ -1,12 +1,14 @@
 // Running out of storage mid-download: the torrent pauses with a message, keeps what it has,
 // and finishes once there is room again.
 //
-// The quota is played by the page itself: an init script makes IndexedDB refuse piece writes
-// with QuotaExceededError, the error Chromium raises, once a budget is used up. Chromium's own
+// The quota is played by the page itself: a script in its store worker (where piece commits
+// run) makes IndexedDB refuse piece writes with QuotaExceededError, the error Chromium raises,
+// once a budget is used up. Chromium's own
 // quota override (DevTools `Storage.overrideQuotaForOrigin`) was tried first and proved
 // unreliable: in about one run in three it never refused a write, since IndexedDB stores values
 // of 64 KiB and more as separate blob files whose usage it counts late.
 import { expect, makeRandomFile, openMagnet, saveAndHash, shareFiles, test, torrentOf, waitForState } from './fixtures'
+import { storeWorker } from './crash-helpers'
 import { attr } from './swarm-helpers'
 
 const MiB = 1024 * 1024
@@ -16,9 +18,9 @@ interface QuotaWindow {
   __tabswarmQuota?: number
 }
 
-/** Installed before the app loads (serialised into the page: self-contained). */
+/** Installed in the store worker before its first commit (serialised into it: self-contained). */
 function quotaScript(limit: number): void {
-  const w = window as unknown as QuotaWindow
+  const w = globalThis as unknown as QuotaWindow
   w.__tabswarmQuota = limit
   let stored = 0
   const put = IDBObjectStore.prototype.put
@@ -38,8 +40,8 @@ test('storage quota exceeded pauses the download with a message and keeps stored
   const { infohash, magnet } = await shareFiles(seeder.page, [file.path])
 
   const leecher = await peer('leecher')
-  await leecher.context.addInitScript(quotaScript, 2 * MiB)
-  await leecher.page.reload()
+  const writer = await storeWorker(leecher.page)
+  await writer.evaluate(quotaScript, 2 * MiB)
   await openMagnet(leecher.page, magnet)
   await waitForState(leecher.page, infohash, 'paused', 60_000)
   const row = torrentOf(leecher.page, infohash)
@@ -49,8 +51,8 @@ test('storage quota exceeded pauses the download with a message and keeps stored
   expect(kept).toBeLessThan(1)
 
   // Room again: resuming finishes the download with identical bytes.
-  await leecher.page.evaluate(() => {
-    delete (window as unknown as QuotaWindow).__tabswarmQuota
+  await writer.evaluate(() => {
+    delete (globalThis as unknown as QuotaWindow).__tabswarmQuota
   })
   await row.getByRole('button', { name: 'Resume' }).click()
   await waitForState(leecher.page, infohash, 'seeding', 60_000)

@@ -2,7 +2,7 @@
 import { afterEach, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { assembled, connect, destroyAll, makeNode, makeTorrent, type FakeChannel } from './engine-harness'
-import { DEADLINE, NORMAL, PiecePriorities, READAHEAD, SKIP } from '../src/lib/engine/priority'
+import { DEADLINE, NORMAL, PiecePriorities, READAHEAD, SKIP, holdRank } from '../src/lib/engine/priority'
 import { PiecePicker } from '../src/lib/engine/picker'
 import { Bitfield } from '../../shared/pieces'
 
@@ -181,10 +181,25 @@ test('a deadline that opens on a stored piece cancels nothing; one that opens on
   const releaseReread = leecher.torrent.prioritize(10 * PL, 14 * PL, 'deadline')
   await new Promise((r) => setTimeout(r, 20))
   assert.equal(cancels.n, 0, 'a player re-reading stored piece 10 took nothing from the read-ahead')
+  // A player's window sliding on to missing piece 30 is no seek either.
+  const releaseSlide = leecher.torrent.prioritize(30 * PL, 34 * PL, 'deadline', { jump: false })
+  await new Promise((r) => setTimeout(r, 20))
+  assert.equal(cancels.n, 0, 'a deadline that only slides cancels nothing')
   const releaseSeek = leecher.torrent.prioritize(40 * PL, 44 * PL, 'deadline')
   await new Promise((r) => setTimeout(r, 20))
   assert.ok(cancels.n > 0, 'the seek to missing piece 40 cancelled what was asked for elsewhere')
   releaseSeek()
+  releaseSlide()
   releaseReread()
   releaseAhead()
+})
+
+test('holds go in rank order: a hold keeps the rank it is given, so a sliding window does not jump the queue', async () => {
+  const { info } = await makeTorrent(40 * PL, PL)
+  const p = new PiecePriorities(info)
+  const oldRequest = holdRank()
+  p.hold(30 * PL, 32 * PL, 'deadline') // the seek, newer than the old request
+  p.hold(10 * PL, 12 * PL, 'deadline', oldRequest) // the old request's window moved on
+  p.hold(20 * PL, 21 * PL, 'deadline', -holdRank()) // a background request ranks below all
+  assert.deepEqual([...p.ordered(DEADLINE)], [30, 31, 10, 11, 20])
 })

@@ -86,6 +86,8 @@ export class Runners {
       case 'need':
       case 'release':
         return // another worker's (an old one still finishing its streams)
+      case 'seek':
+        return // for the runner tab; the worker hears the player's request itself
     }
   }
 

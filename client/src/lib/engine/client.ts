@@ -40,6 +40,8 @@ export interface Importing {
 export class TabswarmClient {
   readonly entries = new Map<string, Entry>()
   readonly importing = new Map<number, Importing>()
+  /** Serves the service worker's streams of the torrents this tab runs. */
+  streams: StreamHost | null = null
   readonly peerId = randomPeerId()
   private readonly trackers = new TrackerPool()
   /** Every torrent's WebRTC connections come out of this one budget (see connection-budget.ts). */
@@ -81,7 +83,7 @@ export class TabswarmClient {
       changed: onChange,
     })
     client.remote.start(records.map((r) => r.infoHash))
-    new StreamHost((h) => client.entries.get(h)?.torrent ?? null)
+    client.streams = new StreamHost((h) => client.entries.get(h)?.torrent ?? null)
     return { client, problems }
   }
 

@@ -21,6 +21,19 @@ interface Hold {
   first: number
   last: number
   level: typeof READAHEAD | typeof DEADLINE
+  /** Fetch order among holds: higher first (see holdRank). */
+  rank: number
+}
+
+let lastRank = 0
+/**
+ * A new, higher rank. Holds go in rank order, newest first by default. A player's request that
+ * slides its window forward keeps the rank it started with: otherwise the old request a player
+ * still reads after a seek (Chromium keeps it open a moment) became the newest hold at every
+ * step and went before the seek's own pieces (stream benchmark traces).
+ */
+export function holdRank(): number {
+  return ++lastRank
 }
 
 export class PiecePriorities {
@@ -71,13 +84,13 @@ export class PiecePriorities {
   }
 
   /** Raise the pieces under torrent bytes [start, end) to `level` until the returned function is called. */
-  hold(start: number, end: number, level: HoldLevel): () => void {
+  hold(start: number, end: number, level: HoldLevel, rank = holdRank()): () => void {
     const total = this.info.length
     const s = Math.max(0, Math.min(start, total))
     const e = Math.max(s, Math.min(end, total))
     if (e === s) return () => undefined
     const pl = this.info.pieceLength
-    const h: Hold = { first: Math.floor(s / pl), last: Math.floor((e - 1) / pl), level: level === 'deadline' ? DEADLINE : READAHEAD }
+    const h: Hold = { first: Math.floor(s / pl), last: Math.floor((e - 1) / pl), level: level === 'deadline' ? DEADLINE : READAHEAD, rank }
     this.holds.add(h)
     this.version++
     return () => {
@@ -101,7 +114,7 @@ export class PiecePriorities {
   }
 
   /**
-   * Held pieces at `level` in fetch order: the newest hold first, each in byte order.
+   * Held pieces at `level` in fetch order: the highest rank (the newest hold) first, each in byte order.
    * (Usually one hold per player; a few at most, so this stays cheap.) Given `have`, a hold
    * whose player has fewer stored pieces ahead of it comes first: Chromium opens a second
    * request beside a seek, on bytes it already has, and that newer hold must not go before the
@@ -110,10 +123,10 @@ export class PiecePriorities {
   *ordered(level: typeof READAHEAD | typeof DEADLINE, have?: Bitfield): Generator<number> {
     // Newest hold first: after a seek the new position is served before the one it left
     // (whose hold the player releases a moment later).
-    let holds = [...this.holds].reverse().filter((h) => h.level === level)
+    let holds = [...this.holds].filter((h) => h.level === level).sort((a, b) => b.rank - a.rank)
     if (have && holds.length > 1) {
       const ahead = new Map(holds.map((h) => [h, storedAhead(h, have)]))
-      holds = holds.sort((a, b) => ahead.get(a)! - ahead.get(b)!) // stable: ties stay newest first
+      holds = holds.sort((a, b) => ahead.get(a)! - ahead.get(b)!) // stable: ties stay in rank order
     }
     for (const h of holds) {
       for (let i = h.first; i <= h.last; i++) yield i

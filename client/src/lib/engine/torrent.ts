@@ -17,6 +17,17 @@ import { TorrentWire } from './torrent-wire'
 
 export { MAX_PEERS } from './torrent-wire'
 
+export interface PrioritizeOptions {
+  /** Fetch order among holds (priority.ts holdRank); a new, highest one by default. */
+  rank?: number
+  /**
+   * False when the deadline only slides forward with a player's reading: then requests for
+   * pieces elsewhere are left alone. By default a new deadline is a jump (a seek), and pieces
+   * started for elsewhere give way to it.
+   */
+  jump?: boolean
+}
+
 export class Torrent {
   info: TorrentInfo | null
   have: Bitfield | null = null
@@ -121,11 +132,11 @@ export class Torrent {
    * called: a player holds the range under its playhead at `deadline` and what follows at
    * `readahead`. Works on a seeding torrent with unchosen files too (it downloads again).
    */
-  prioritize(start: number, end: number, level: HoldLevel): () => void {
+  prioritize(start: number, end: number, level: HoldLevel, opts: PrioritizeOptions = {}): () => void {
     const priorities = this.priorities
     if (!priorities) throw new Error('The file list is not known yet: wait for the metadata')
-    const release = priorities.hold(start, end, level)
-    if (level === 'deadline' && end > start) {
+    const release = priorities.hold(start, end, level, opts.rank)
+    if (level === 'deadline' && end > start && opts.jump !== false) {
       const pl = this.info!.pieceLength
       this.downloader?.yieldToDeadline(Math.floor(start / pl), Math.floor((end - 1) / pl))
     }
@@ -141,6 +152,12 @@ export class Torrent {
       release()
       this.completion.recheck()
     }
+  }
+
+  /** Where file `fileIndex` lies in the torrent's bytes; null before the metadata or past the last file. */
+  fileSpan(fileIndex: number): { offset: number; length: number } | null {
+    const f = this.info?.files[fileIndex]
+    return f ? { offset: f.offset, length: f.length } : null
   }
 
   pieceAt(offset: number): number {

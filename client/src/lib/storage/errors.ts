@@ -4,7 +4,11 @@
 /** The browser refused a write for lack of quota. Every write of that batch is rejected with it. */
 export class StorageFullError extends Error {
   override name = 'StorageFullError'
-  constructor(detail: string, options?: { cause?: unknown }) {
+  constructor(
+    /** What was refused and how to make room; the message adds "Storage is full" before it. */
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`Storage is full: ${detail}`, options)
   }
 }

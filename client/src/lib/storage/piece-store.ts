@@ -6,6 +6,7 @@ import { StorageError, errorMessage } from './errors'
 import { ByteLru } from './lru'
 import { commitPieces, deleteOrphanPieces, findOrphanTorrents, pieceRange } from './piece-ops'
 import { WriteBatcher } from './write-batcher'
+import { WorkerCommitter } from './worker-commit'
 
 export { StorageError, StorageFullError, UnknownTorrentError } from './errors'
 export type { TorrentRecord } from './db'
@@ -23,10 +24,13 @@ export class PieceStore {
   /** Reads under way, shared: the blocks of one piece are requested together. */
   private readonly reading = new Map<string, Promise<Uint8Array | null>>()
   private readonly batcher: WriteBatcher
+  /** Piece commits run in the store worker when there is one (see worker-commit.ts). */
+  private readonly committer: WorkerCommitter
   private closedReason: string | null = null
 
   private constructor(private readonly database: TabswarmDatabase) {
-    this.batcher = new WriteBatcher((writes, bitfields) => commitPieces(this.db(), writes, bitfields))
+    this.committer = new WorkerCommitter((writes, bitfields) => commitPieces(this.db(), writes, bitfields))
+    this.batcher = new WriteBatcher(this.committer.commit)
   }
 
   static async open(): Promise<PieceStore> {
@@ -199,6 +203,7 @@ export class PieceStore {
     if (this.closedReason) return
     await this.batcher.drain()
     this.markClosed('the store was closed')
+    this.committer.close()
     this.database.close()
   }
 

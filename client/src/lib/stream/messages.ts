@@ -31,6 +31,12 @@ export type StreamMessage =
   | { kind: 'failed'; id: string; infoHash: string; message: string }
   /** Page → worker: the media's bytes per second, once the player knows the duration. */
   | { kind: 'bitrate'; infoHash: string; fileIndex: number; bytesPerSecond: number }
+  /**
+   * Page → runner: a player started seeking to about file byte `position` (its guess from the
+   * time and the mean bitrate). Sent on the player's `seeking` event, before the worker hears
+   * the player's new request, so the pieces there are asked for that much earlier.
+   */
+  | { kind: 'seek'; infoHash: string; fileIndex: number; position: number }
 
 export type StreamKind = StreamMessage['kind']
 
@@ -79,6 +85,8 @@ export function decodeStreamMessage(raw: unknown): StreamMessage {
       if (typeof bps !== 'number' || !Number.isFinite(bps) || bps <= 0) fail('"bytesPerSecond" is not a positive number')
       return { kind: 'bitrate', infoHash: hash(), fileIndex: count('fileIndex'), bytesPerSecond: bps }
     }
+    case 'seek':
+      return { kind: 'seek', infoHash: hash(), fileIndex: count('fileIndex'), position: count('position') }
     default:
       return fail(`unknown kind ${JSON.stringify(r.kind)}`)
   }

@@ -2,6 +2,8 @@
 // copies snapshots into rune state, so a 25 MB/s download does not re-render per block.
 import { MagnetError } from '@shared/magnet'
 import { TabswarmClient } from '../engine/client'
+import { STREAM_CHANNEL } from '../stream/messages'
+import type { SeekHint } from '../stream/host'
 import type { Importing } from '../engine/client'
 import { remoteSnapshot } from './remote-snapshot'
 import { LAUNCH_PARAMS, launchLink } from './launch'
@@ -120,6 +122,22 @@ export class AppState {
       }
     }, { clearError: true })
     return ok
+  }
+
+  /**
+   * A player of this page started seeking (StreamHost.seek). Handed to this tab's engine
+   * directly when it runs the torrent: a hop through the channel took longer than the player's
+   * own request through the service worker, and the hint is only worth its head start.
+   */
+  seekHint(m: SeekHint): void {
+    const streams = this.client?.streams
+    if (streams && this.client?.entries.has(m.infoHash)) {
+      streams.seek(m)
+      return
+    }
+    const channel = new BroadcastChannel(STREAM_CHANNEL)
+    channel.postMessage(m)
+    channel.close()
   }
 
   /** Run an engine action, waiting for the engine if it is still starting; errors go to `error`. */
