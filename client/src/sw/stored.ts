@@ -1,6 +1,6 @@
 // The service worker's read-only view of the tabs' IndexedDB: torrent records and verified
 // pieces, through the same schema and decoders as the engine (storage/db.ts). The worker never
-// writes: the tab that runs a torrent is its only writer.
+// writes: the tab that runs a torrent (through its store worker) is its only writer.
 import { openDB } from 'idb'
 import { Bitfield } from '@shared/pieces'
 import { parseInfo, type TorrentInfo } from '@shared/torrent'
