@@ -13,7 +13,13 @@ export class InFlight {
   private congested = false
   private readonly reliefs: (() => void)[] = []
 
-  constructor(readonly high = 256, readonly low = 64) {}
+  /**
+   * 64 in flight is one full announce batch (announce-batch.ts), already enough to keep Redis
+   * busy; 256 kept four times as many parsed announces alive across a round trip. Interleaved
+   * bench runs (BENCHMARKS.md, "Tracker cluster on Redis"): saturated announces per CPU-second
+   * +38% for one node and +21% for two with 64 (two interleaved pairs).
+   */
+  constructor(readonly high = 64, readonly low = 16) {}
 
   get count(): number { return this.n }
   /** True from reaching `high` until back down to `low`. */
