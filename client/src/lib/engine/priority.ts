@@ -121,8 +121,8 @@ export class PiecePriorities {
    * seek's own, whose player has nothing to play.
    */
   *ordered(level: typeof READAHEAD | typeof DEADLINE, have?: Bitfield): Generator<number> {
-    // Newest hold first: after a seek the new position is served before the one it left
-    // (whose hold the player releases a moment later).
+    // Highest rank (by default the newest hold) first: after a seek the new position is served
+    // before the one it left (whose hold the player releases a moment later).
     let holds = [...this.holds].filter((h) => h.level === level).sort((a, b) => b.rank - a.rank)
     if (have && holds.length > 1) {
       const ahead = new Map(holds.map((h) => [h, storedAhead(h, have)]))

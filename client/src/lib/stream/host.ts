@@ -71,10 +71,10 @@ export class StreamHost {
   }
 
   /**
-   * In the stream benchmark's traces the player's new request reached this tab 130–140 ms
+   * In the stream benchmark's traces the player's new request reached this tab 60–140 ms
    * after its `seeking` event (the media pipeline, then the worker, then the channel), and the
-   * cancels of the old read-ahead reached the seeder 60 ms after that, while the seeder went on
-   * sending bytes nobody waited for. The hint starts both at `seeking`.
+   * cancels of the old read-ahead reached the seeder up to 60 ms after that, while the seeder
+   * went on sending bytes nobody waited for. The hint starts both at `seeking`.
    */
   seek(m: SeekHint): void {
     const torrent = this.find(m.infoHash)
