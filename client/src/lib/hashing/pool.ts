@@ -2,16 +2,11 @@
 // no second copy of a 16 MiB piece alive at once); jobs go to the worker with the fewest in
 // flight. Workers start lazily, up to `size`, so an idle tab costs no threads.
 import { equalBytes } from '@shared/binary'
+import type { WorkerPort } from '../worker-port'
 import { decodeHashReply, type HashRequest } from './messages'
 
 /** The part of a Worker the pool uses, so tests can hand in a fake. */
-export interface HashWorkerPort {
-  onmessage: ((ev: MessageEvent) => void) | null
-  onerror: ((ev: ErrorEvent) => void) | null
-  onmessageerror: ((ev: MessageEvent) => void) | null
-  postMessage(message: HashRequest, transfer: Transferable[]): void
-  terminate(): void
-}
+export type HashWorkerPort = WorkerPort<HashRequest>
 
 export class HashPoolError extends Error {
   override name = 'HashPoolError'

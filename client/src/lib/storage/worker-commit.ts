@@ -5,19 +5,14 @@
 // (tests under Node), when it cannot start, or when it dies, commits run in the page as before,
 // and the writes of a dead worker's unanswered batches are committed there again: nothing
 // handed to the store is lost to a worker failure.
+import type { WorkerPort } from '../worker-port'
 import type { CommitRequest, CommitReply } from './commit-messages'
 import { decodeCommitReply } from './commit-messages'
 import { StorageError, StorageFullError, UnknownTorrentError } from './errors'
 import type { CommitFn, PieceWrite } from './write-batcher'
 
 /** The part of a Worker used here, so tests can hand in a fake. */
-export interface StoreWorkerPort {
-  onmessage: ((ev: MessageEvent) => void) | null
-  onerror: ((ev: ErrorEvent) => void) | null
-  onmessageerror: ((ev: MessageEvent) => void) | null
-  postMessage(message: CommitRequest, transfer: Transferable[]): void
-  terminate(): void
-}
+export type StoreWorkerPort = WorkerPort<CommitRequest>
 
 export function spawnStoreWorker(): StoreWorkerPort | null {
   if (typeof Worker === 'undefined') return null

@@ -83,13 +83,13 @@ export class StreamHost {
     const start = span.offset + Math.min(m.position, span.length - 1)
     const end = Math.min(span.offset + span.length, start + SEEK_HINT_BYTES)
     this.focus.note(m.infoHash, start, span.length)
+    const id = `seek:${m.infoHash}/${m.fileIndex}`
+    this.drop(id) // a new seek is a jump, also within a moment of the last one
     // The player's request may have come first (a player in another tab, whose hint crossed
     // the channel): it is the one to serve first, whatever rank it got on arrival.
     for (const [id, lease] of this.leases) {
       if (lease.infoHash === m.infoHash && this.focus.near(m.infoHash, lease.deadline[0])) this.rehold(id, lease, torrent, holdRank())
     }
-    const id = `seek:${m.infoHash}/${m.fileIndex}`
-    this.drop(id) // a new seek is a jump, also within a moment of the last one
     this.onNeed({ kind: 'need', id, infoHash: m.infoHash, piece: null, deadline: [start, end], readahead: [start, end] })
     const lease = this.leases.get(id)
     setTimeout(() => {

@@ -98,6 +98,13 @@ function pieceBytes(v: unknown): Uint8Array | null {
   return v
 }
 
+/** Posts one message on the stream channel, from a page that does not listen to it. */
+export function broadcastStream(m: StreamMessage): void {
+  const channel = new BroadcastChannel(STREAM_CHANNEL)
+  channel.postMessage(m)
+  channel.close()
+}
+
 /** A BroadcastChannel speaking StreamMessage; undecodable messages are logged and dropped. */
 export function openStreamChannel(onMessage: (m: StreamMessage) => void): { post(m: StreamMessage): void; close(): void } {
   const channel = new BroadcastChannel(STREAM_CHANNEL)

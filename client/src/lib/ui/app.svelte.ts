@@ -2,7 +2,7 @@
 // copies snapshots into rune state, so a 25 MB/s download does not re-render per block.
 import { MagnetError } from '@shared/magnet'
 import { TabswarmClient } from '../engine/client'
-import { STREAM_CHANNEL } from '../stream/messages'
+import { broadcastStream } from '../stream/messages'
 import type { SeekHint } from '../stream/host'
 import type { Importing } from '../engine/client'
 import { remoteSnapshot } from './remote-snapshot'
@@ -135,9 +135,7 @@ export class AppState {
       streams.seek(m)
       return
     }
-    const channel = new BroadcastChannel(STREAM_CHANNEL)
-    channel.postMessage(m)
-    channel.close()
+    broadcastStream(m)
   }
 
   /** Run an engine action, waiting for the engine if it is still starting; errors go to `error`. */
