@@ -15,12 +15,12 @@ import type { Membership, RefusalCode, Sink, StateOptions } from '../swarm'
 import type { InFlight } from '../backpressure'
 import type { RedisLink } from './redis'
 import {
-  decodeCounts, decodeHead, decodeMessage, decodeRoute, encodeMessage, encodeRoute, isHexId, nodeChannel,
+  decodeCounts, decodeHead, decodeMessage, decodeRouteHead, encodeMessage, encodeRoute, isHexId, nodeChannel,
   routePrefix, splitBatch, swarmKeys,
 } from './wire'
 import { Outbox } from './outbox'
 import { AnnounceBatcher } from './announce-batch'
-import type { NodeMessage, Route } from './wire'
+import type { NodeMessage, RouteHead } from './wire'
 
 export const UNAVAILABLE = 'tracker temporarily unavailable'
 const NO_PENDING = 'no pending offer with that offer_id from to_peer_id to this peer'
@@ -37,7 +37,8 @@ export class ClusterPeer extends Peer {
 interface Pending { toId: string; to: Peer | null; ih: string; expiresAt: number }
 /** An offer delivered to a local peer: where its answer must go. */
 interface Hint { node: string; ih: string; expiresAt: number }
-interface Candidate { index: number; id: string; hex: string; route: Route }
+/** A member Redis offered for an announce's offers; its binary id is made only if it is picked. */
+interface Candidate { index: number; hex: string; route: RouteHead }
 
 type RefuseFn = (sink: Sink, code: RefusalCode, reason: string, action?: string, infoHash?: string) => void
 
@@ -155,23 +156,24 @@ export class ClusterState extends TrackerState {
     p.sink.deliver(frames.announceResponse(m.swarm, this.opts.interval, h.complete, h.incomplete))
     if (want === 0 || this.peers.get(p.id) !== p) return
     const cands: Candidate[] = []
+    // Compared in hex, as Redis returns them: no binary id per candidate.
+    const connected = msg.connected?.map(binaryStringToHex)
     for (let i = 0; i + 1 < h.rest.length; i += 2) {
       const hex = h.rest[i]
-      const route = decodeRoute(h.rest[i + 1])
-      if (!isHexId(hex) || !route) continue
-      const id = hexToBinaryString(hex)
-      if (id === p.id || msg.connected?.includes(id)) continue
-      cands.push({ index: cands.length, id, hex, route })
+      if (!isHexId(hex) || hex === p.hex || connected?.includes(hex)) continue
+      const route = decodeRouteHead(h.rest[i + 1])
+      if (route) cands.push({ index: cands.length, hex, route })
     }
     const targets = pickWeighted(cands, want, ALWAYS, weightOf, [])
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!
       const o = msg.offers[i]!
-      const pending: Pending = { toId: t.id, to: null, ih: msg.info_hash, expiresAt: now + this.opts.offerTtlMs }
+      const toId = hexToBinaryString(t.hex)
+      const pending: Pending = { toId, to: null, ih: msg.info_hash, expiresAt: now + this.opts.offerTtlMs }
       this.remember(p, o.offer_id, pending)
       const frame = frames.relayedOffer(m.swarm, p, o.offer_id, o.offer.sdp)
       if (t.route.node === this.nodeId) {
-        const local = this.peers.get(t.id)
+        const local = this.peers.get(toId)
         if (local instanceof ClusterPeer && local.conn === t.route.conn && local.sink.isOpen) {
           pending.to = local
           local.sink.deliver(frame)
@@ -186,7 +188,7 @@ export class ClusterState extends TrackerState {
   }
 
   /** Removes a peer of a dead node from a swarm (if its route still names that node). */
-  private purge(ihHex: string, hex: string, route: Route): void {
+  private purge(ihHex: string, hex: string, route: RouteHead): void {
     const k = swarmKeys(ihHex)
     this.link.run('tsLeave', [k.p, k.s, k.r], [Date.now(), hex, routePrefix(route.node, route.conn)]).catch(noop)
   }

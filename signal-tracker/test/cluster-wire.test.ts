@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeMessage, encodeBatch, encodeMessage, splitBatch } from '../cluster/wire'
+import { decodeMessage, decodeRoute, decodeRouteHead, encodeBatch, encodeMessage, encodeRoute, splitBatch } from '../cluster/wire'
 import type { NodeMessage } from '../cluster/wire'
 
 const H = (c: string): string => c.repeat(40)
@@ -29,4 +29,14 @@ test('a truncated or garbled batch keeps the parts before the damage and yields 
   const garbled = splitBatch('B\nxx\n' + encodeMessage(offer))
   assert.deepEqual(garbled.map(decodeMessage), [null])
   assert.deepEqual(splitBatch(42).map(decodeMessage), [null], 'a non-string reply is one bad message')
+})
+
+test('a route reads back whole, and its head (node, connection, upload) in place; damaged ones are refused', () => {
+  const r = { node: 'node-1', conn: 12, uploaded: 3_000_000, downloaded: 5, lastSeen: 1_700_000_000_000, name: 'a|b name' }
+  const v = encodeRoute(r)
+  assert.deepEqual(decodeRoute(v), r)
+  assert.deepEqual(decodeRouteHead(v), { node: 'node-1', conn: 12, uploaded: 3_000_000 })
+  for (const bad of [42, '', 'node-1|12', 'node-1|12|', 'node 1|12|0|0|0|', 'n|x|0|0|0|', 'n|1|-3|0|0|', 'n|1|1.5|0|0|', '|1|0|0|0|']) {
+    assert.equal(decodeRouteHead(bad), null, String(bad))
+  }
 })
