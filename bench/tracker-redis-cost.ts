@@ -9,6 +9,7 @@ import { procStat, startBenchRedis } from './tracker-cluster'
 import { connectRedis } from '../signal-tracker/cluster/redis'
 import type { Op } from '../signal-tracker/cluster/redis'
 import { encodeRoute, swarmKeys } from '../signal-tracker/cluster/wire'
+import { encodeAnnounce } from '../signal-tracker/cluster/announce-wire'
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d)
 const N = env('N', 20_000)
@@ -35,10 +36,10 @@ async function timed(label: string, make: (i: number) => Op): Promise<void> {
 const announce = (pool: number) => (i: number): Op => {
   const now = Date.now()
   const k = swarmKeys(hex(i % SWARMS, 'aa'))
-  return { script: 'tsAnnounce', keys: [k.p, k.s, k.r, k.i], args: [
-    now, now + LIFETIME, hex(i % PEERS, 'bb'), encodeRoute({ node: 'bench', conn: i % PEERS, uploaded: 0, downloaded: 0, lastSeen: now, name: '' }),
-    0, 'update', pool, LIFETIME, 0, '', '',
-  ] }
+  return { script: 'tsAnnounce', keys: [k.p, k.s, k.r, k.i], args: [encodeAnnounce({
+    now, expiresAt: now + LIFETIME, id: hex(i % PEERS, 'bb'), seeder: false, event: 'update', pool, ttlMs: LIFETIME,
+    route: encodeRoute({ node: 'bench', conn: i % PEERS, uploaded: 0, downloaded: 0, lastSeen: now, name: '' }),
+  })] }
 }
 await timed('announce, no offers (first pass: joins)', announce(0))
 await timed('announce, no offers (refresh)', announce(0))

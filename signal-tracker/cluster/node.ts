@@ -10,6 +10,7 @@ import type { Gateway } from '../connection'
 import type { ClusterPeer, ClusterState } from './state'
 import type { Op } from './redis'
 import { NODES_KEY, SWARMS_KEY, nodeChannel, nodeInfoKey, swarmKeys } from './wire'
+import { encodeAnnounce } from './announce-wire'
 
 /** What each node publishes about itself, every heartbeat. */
 export interface NodeSummary {
@@ -78,10 +79,10 @@ export function startNode(state: ClusterState, gateway: Gateway, startedAt: numb
       const p = peer as ClusterPeer
       for (const m of p.torrents.values()) {
         const k = swarmKeys(binaryStringToHex(m.swarm.infoHash))
-        ops.push({ script: 'tsAnnounce', keys: [k.p, k.s, k.r, k.i], args: [
-          now, m.expiresAt, p.hex, state.routeOf(p, m, now), m.seeder ? 1 : 0, 'update', 0, state.peerLifetimeMs,
-          m.swarm.name !== undefined || m.swarm.size !== undefined ? 1 : 0, m.swarm.name ?? '', m.swarm.size ?? '',
-        ] })
+        ops.push({ script: 'tsAnnounce', keys: [k.p, k.s, k.r, k.i], args: [encodeAnnounce({
+          now, expiresAt: m.expiresAt, id: p.hex, route: state.routeOf(p, m, now), seeder: m.seeder, event: 'update', pool: 0,
+          ttlMs: state.peerLifetimeMs, name: m.swarm.name, size: m.swarm.size,
+        })] })
       }
     }
     for (const ih of state.swarms.keys()) state.indexedUntil.delete(ih)

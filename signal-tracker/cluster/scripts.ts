@@ -7,13 +7,24 @@
 // Every key expires one peer lifetime after the swarm's last announce.
 
 // One announce, as a Lua function so that one call can carry one announce or a node's whole
-// turn of them (tsAnnounceMany). Drops at most 64 expired members per call first: bounded work,
-// and an active swarm sheds its dead weight over a few announces. Adds or refreshes the peer,
-// counts a completion, records the file's name, and returns {complete, incomplete, id1,
-// route1, id2, route2, ...}: up to `pool` random live other members with their routes, for the
-// caller's weighted pick.
+// turn of them (tsAnnounceMany). Its arguments come packed in one string (announce-wire.ts):
+// now, expiresAt, peer, route, seeder (1|0), event, pool, ttlMs, catalogue (1|0), name, size,
+// separated by '\n'. Drops at most 64 expired members per call first: bounded work, and an
+// active swarm sheds its dead weight over a few announces. Adds or refreshes the peer, counts a
+// completion, records the file's name, and returns one string "complete\nincomplete" followed
+// by "\nid\nroute head" for up to `pool` random live other members (the head is the route's
+// "node|conn|uploaded": all the caller's weighted pick and relay need).
 const ANNOUNCE_FN = `
-local function announce(P, S, R, I, now, expiresAt, id, route, seederArg, event, poolArg, ttl, cat, name, size)
+local function announce(P, S, R, I, packed)
+  local f, at = {}, 1
+  for k = 1, 10 do
+    local e = string.find(packed, '\\n', at, true)
+    if not e then return redis.error_reply('malformed announce') end
+    f[k] = string.sub(packed, at, e - 1)
+    at = e + 1
+  end
+  f[11] = string.sub(packed, at)
+  local now, expiresAt, id, route, seederArg, event, poolArg, ttl, cat, name, size = unpack(f)
   local old = redis.call('ZRANGEBYSCORE', P, '-inf', '(' .. now, 'LIMIT', 0, 64)
   if #old > 0 then
     redis.call('ZREM', P, unpack(old))
@@ -52,39 +63,35 @@ local function announce(P, S, R, I, now, expiresAt, id, route, seederArg, event,
     local t = tonumber(now)
     for k = 1, #cands do
       if cands[k] ~= id and routes[k] and scores[k] and tonumber(scores[k]) >= t then
-        out[#out + 1] = cands[k]
-        out[#out + 1] = routes[k]
+        local head = string.match(routes[k], '^[^|]*|[^|]*|[^|]*')
+        if head then
+          out[#out + 1] = cands[k]
+          out[#out + 1] = head
+        end
       end
     end
   end
-  return out
+  return table.concat(out, '\\n')
 end
 `
 
-/**
- * KEYS P S R I; ARGV now, expiresAt, peer, route, seeder (1|0), event, pool, ttlMs, catalogue
- * (1|0), name, size. One announce; its reply as described above.
- */
+/** KEYS P S R I; ARGV the packed announce. One announce; its reply as described above. */
 const ANNOUNCE = ANNOUNCE_FN + `
-return announce(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+return announce(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
 `
 
-/** Announce arguments per announce, in tsAnnounce's order. */
-export const ANNOUNCE_ARGS = 11
-
 /**
- * N announces in one call: KEYS the four keys of each, ARGV the eleven arguments of each, both
- * in tsAnnounce's order. Returns the N replies in order. One call instead of N saves the
- * client's per-command work (a command object, a promise and a callback per announce) and
- * Redis's per-call dispatch. Every key is declared, but they span several swarms, so on Redis
- * Cluster the caller must group a batch by hash slot (a standalone Redis takes any mix).
+ * N announces in one call: KEYS the four keys of each, ARGV the packed announces, both in
+ * order. Returns the N replies in order. One call instead of N saves the client's per-command
+ * work (a command object, a promise and a callback per announce) and Redis's per-call
+ * dispatch. Every key is declared, but they span several swarms, so on Redis Cluster the
+ * caller must group a batch by hash slot (a standalone Redis takes any mix).
  */
 const ANNOUNCE_MANY = ANNOUNCE_FN + `
 local res = {}
-for i = 0, #KEYS / 4 - 1 do
-  local k, a = i * 4, i * 11
-  res[i + 1] = announce(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
-    ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9], ARGV[a + 10], ARGV[a + 11])
+for i = 1, #ARGV do
+  local k = (i - 1) * 4
+  res[i] = announce(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[i])
 end
 return res
 `

@@ -15,12 +15,14 @@ import type { Membership, RefusalCode, Sink, StateOptions } from '../swarm'
 import type { InFlight } from '../backpressure'
 import type { RedisLink } from './redis'
 import {
-  decodeCounts, decodeHead, decodeMessage, decodeRouteHead, encodeMessage, encodeRoute, isHexId, nodeChannel,
+  decodeCounts, decodeHead, decodeMessage, encodeMessage, encodeRoute, isHexId, nodeChannel,
   routePrefix, splitBatch, swarmKeys,
 } from './wire'
 import { Outbox } from './outbox'
 import { AnnounceBatcher } from './announce-batch'
-import type { NodeMessage, RouteHead } from './wire'
+import type { NodeMessage } from './wire'
+import { decodeAnnounceReply, decodeRouteHead, encodeAnnounce } from './announce-wire'
+import type { RouteHead } from './announce-wire'
 
 export const UNAVAILABLE = 'tracker temporarily unavailable'
 const NO_PENDING = 'no pending offer with that offer_id from to_peer_id to this peer'
@@ -128,10 +130,10 @@ export class ClusterState extends TrackerState {
     const pool = want === 0 ? 0 : Math.max(8, want * 3)
     this.batcher.add({
       keys: [k.p, k.s, k.r, k.i],
-      args: [
-        now, m.expiresAt, p.hex, this.routeOf(p, m, now), m.seeder ? 1 : 0, msg.event, pool, this.lifetimeMs,
-        cat ? 1 : 0, msg.file_name ?? '', msg.file_size ?? '',
-      ],
+      args: [encodeAnnounce({
+        now, expiresAt: m.expiresAt, id: p.hex, route: this.routeOf(p, m, now), seeder: m.seeder, event: msg.event,
+        pool, ttlMs: this.lifetimeMs, name: msg.file_name, size: msg.file_size,
+      })],
       done: (reply) => this.announced(p, m, msg, ihHex, want, reply, now),
       fail: () => this.failed(peer.sink, 'announce', msg.info_hash),
     })
@@ -151,17 +153,17 @@ export class ClusterState extends TrackerState {
   }
 
   private announced(p: ClusterPeer, m: Membership, msg: AnnounceMessage, ihHex: string, want: number, reply: unknown, now: number): void {
-    const h = decodeHead(reply, 0)
+    const h = decodeAnnounceReply(reply)
     if (!h) return this.failed(p.sink, 'announce', msg.info_hash)
     p.sink.deliver(frames.announceResponse(m.swarm, this.opts.interval, h.complete, h.incomplete))
     if (want === 0 || this.peers.get(p.id) !== p) return
     const cands: Candidate[] = []
     // Compared in hex, as Redis returns them: no binary id per candidate.
     const connected = msg.connected?.map(binaryStringToHex)
-    for (let i = 0; i + 1 < h.rest.length; i += 2) {
-      const hex = h.rest[i]
+    for (let i = 0; i + 1 < h.members.length; i += 2) {
+      const hex = h.members[i]
       if (!isHexId(hex) || hex === p.hex || connected?.includes(hex)) continue
-      const route = decodeRouteHead(h.rest[i + 1])
+      const route = decodeRouteHead(h.members[i + 1])
       if (route) cands.push({ index: cands.length, hex, route })
     }
     const targets = pickWeighted(cands, want, ALWAYS, weightOf, [])

@@ -24,30 +24,10 @@ export function encodeRoute(r: Route): string {
   return `${r.node}|${r.conn}|${r.uploaded}|${r.downloaded}|${r.lastSeen}|${r.name}`
 }
 
-const count = (s: string | undefined): number => {
+/** A non-negative integer field of a route or a batch header; NaN when it is not one. */
+export const count = (s: string | undefined): number => {
   const n = Number(s)
   return s !== undefined && s !== '' && Number.isSafeInteger(n) && n >= 0 ? n : NaN
-}
-
-/** What relaying an offer needs of a route: where the peer is, and its upload for the weighting. */
-export type RouteHead = Pick<Route, 'node' | 'conn' | 'uploaded'>
-
-/**
- * The first three fields of a route, read in place: an announce's reply carries up to 15
- * candidate routes, and splitting each whole (an array and six strings) for three fields was a
- * measurable part of a cluster node's allocation under load.
- */
-export function decodeRouteHead(v: unknown): RouteHead | null {
-  if (typeof v !== 'string') return null
-  const a = v.indexOf('|')
-  const b = v.indexOf('|', a + 1)
-  const c = v.indexOf('|', b + 1)
-  if (a < 0 || b < 0 || c < 0) return null
-  const node = v.slice(0, a)
-  const conn = count(v.slice(a + 1, b))
-  const uploaded = count(v.slice(b + 1, c))
-  if (!NODE_ID.test(node) || Number.isNaN(conn + uploaded)) return null
-  return { node, conn, uploaded }
 }
 
 export function decodeRoute(v: unknown): Route | null {

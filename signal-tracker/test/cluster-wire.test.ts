@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeMessage, decodeRoute, decodeRouteHead, encodeBatch, encodeMessage, encodeRoute, splitBatch } from '../cluster/wire'
+import { decodeMessage, decodeRoute, encodeBatch, encodeMessage, encodeRoute, splitBatch } from '../cluster/wire'
+import { decodeAnnounceReply, decodeRouteHead, encodeAnnounce } from '../cluster/announce-wire'
 import type { NodeMessage } from '../cluster/wire'
 
 const H = (c: string): string => c.repeat(40)
@@ -39,4 +40,13 @@ test('a route reads back whole, and its head (node, connection, upload) in place
   for (const bad of [42, '', 'node-1|12', 'node-1|12|', 'node 1|12|0|0|0|', 'n|x|0|0|0|', 'n|1|-3|0|0|', 'n|1|1.5|0|0|', '|1|0|0|0|']) {
     assert.equal(decodeRouteHead(bad), null, String(bad))
   }
+})
+
+test('an announce packs into one string with its free-text name last; a reply decodes or is refused whole', () => {
+  const packed = encodeAnnounce({ now: 5, expiresAt: 9, id: H('a'), route: 'n|1|0|0|5|Bob | Alice', seeder: true, event: 'completed', pool: 15, ttlMs: 150000, name: 'x|y.mp4' })
+  assert.deepEqual(packed.split('\n'), ['5', '9', H('a'), 'n|1|0|0|5|Bob | Alice', '1', 'completed', '15', '150000', '1', 'x|y.mp4', ''])
+  assert.equal(encodeAnnounce({ now: 1, expiresAt: 2, id: H('b'), route: 'n|1|0|0|1|', seeder: false, event: 'update', pool: 0, ttlMs: 3 }).split('\n')[8], '0', 'no catalogue without name or size')
+  assert.deepEqual(decodeAnnounceReply(`2\n3\n${H('c')}\nn|4|100`), { complete: 2, incomplete: 3, members: [H('c'), 'n|4|100'] })
+  assert.deepEqual(decodeAnnounceReply('0\n1'), { complete: 0, incomplete: 1, members: [] })
+  for (const bad of [null, 7, ['1', '2'], '', '1', '-1\n2', '1\nx', `1\n2\n${H('c')}`]) assert.equal(decodeAnnounceReply(bad), null, JSON.stringify(bad))
 })
