@@ -43,6 +43,11 @@ const SWARMS = env('SWARMS', 1_000)
 const INTERVAL = env('INTERVAL', 10)
 const STEADY = env('STEADY', 15)
 const SATURATE = env('SATURATE', 7)
+// Outstanding announces in the closed loop: every peer by default. The saturated figures
+// depend on this depth (BENCHMARKS.md, "Tracker cluster on Redis", seventh run): with every
+// peer outstanding a window can catch the tracker draining relays queued behind thousands of
+// announces (TRACKER_WINDOWS=1 prints each window); WINDOW=1000 keeps every window at ~10
+// relays per announce, and gives smaller write batches to every target.
 const WINDOW = env('WINDOW', PEERS)
 const ROUNDS = env('ROUNDS', 2)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -168,6 +173,10 @@ async function measure(gen: LoadGenerator, pid: readonly number[], ms: number): 
 async function bestOf(gen: LoadGenerator, pid: readonly number[], windows: number, ms: number): Promise<Window> {
   const all: Window[] = []
   for (let i = 0; i < windows; i++) all.push(await measure(gen, pid, ms))
+  // TRACKER_WINDOWS=1: every window, not just the best (a diagnostic).
+  if (process.env.TRACKER_WINDOWS === '1') {
+    for (const w of all) console.log(`   window: ${w.announces.toFixed(0)} announces/s, ${w.relays.toFixed(0)} relays/s, ${(w.announced / w.cpuSeconds).toFixed(0)} per CPU-second`)
+  }
   const best = { ...all.reduce((a, b) => (b.announces > a.announces ? b : a)) }
   const sum = (f: (w: Window) => number): number => all.reduce((a, w) => a + f(w), 0)
   best.failures = sum((w) => w.failures)
