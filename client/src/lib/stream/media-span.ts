@@ -1,11 +1,14 @@
 // Where a seek lands in the file, for the seek hint (StreamHost.seek): the player's time at
-// the media's mean bitrate. Over the whole file that guess is off by the container's index:
-// an MP4 made for streaming carries its `moov` (every sample's offset) before the media data,
-// and at 50% of the stream benchmark's clip the guess fell one whole 128 KiB piece before the
-// player's own request in every trace, so a piece nobody read went first through the seeder's
-// capped upload (about 54 ms of it). Mapping the time onto the media data (`mdat`) alone puts
-// the hint where the player goes. Only MP4/MOV (ISO BMFF): their top-level boxes say where
-// the media data lies in a few header reads; other containers keep the whole-file guess.
+// the media's mean bitrate. Over the whole file that guess is off by the container's index: an
+// MP4 made for streaming carries its `moov` (every sample's offset) before the media data, and
+// a film's moov runs to megabytes (it grows with the number of samples), so at 50% the guess
+// falls half of that before the player's request, on pieces nobody reads, which then go first
+// through a capped seeder. Mapping the time onto the media data (`mdat`) alone removes that
+// offset. (The stream benchmark's 2-minute clip has a 100 KiB moov: the guess moves 50 KiB at
+// 50% and stays in the same piece there; the one-piece miss its traces showed at 50% comes from
+// the clip's bitrate varying, which only the sample tables could tell.) Only MP4/MOV (ISO BMFF):
+// their top-level boxes say where the media data lies in a few header reads; other containers
+// keep the whole-file guess.
 
 export interface ByteSpan { start: number; end: number }
 
