@@ -100,14 +100,22 @@ test('after a seek hint, a new request far from where the player seeks to is bac
   assert.ok(tolerance(FILE) >= 8 * MiB && tolerance(FILE) < 200 * MiB)
 })
 
-test("a hint that arrives after the player's request lifts that request above the others", () => {
+test("a hint that arrives after the player's request lifts that request above the others, and holds no guess of its own", () => {
   const { torrent, host, need } = setup()
-  need('p-1', 300 * MiB) // the seek's request came first (the player is in another tab)
+  need('p-1', 300 * MiB) // the seek's request came first
   need('p-0', 0) // newer: an unrelated request from the start
   assert.deepEqual(torrent.order(), [0, 300 * MiB])
-  host.seek(seek(300 * MiB))
-  const order = torrent.order()
-  assert.equal(order.at(-1), 0, `the request at the seek target goes before the other one (${order.join(', ')})`)
+  host.seek(seek(300 * MiB - PL)) // the guess, a piece before where the player reads
+  assert.deepEqual(torrent.order(), [300 * MiB, 0], 'the request at the seek target first, and no piece of the guess before it')
+})
+
+test('a hint near a request the player opened long before (a short seek ahead) is still held', (t) => {
+  t.mock.timers.enable({ apis: ['Date', 'setTimeout', 'setInterval'] })
+  const { torrent, host, need } = setup()
+  need('p-0', 10 * MiB)
+  t.mock.timers.tick(5000)
+  host.seek(seek(12 * MiB))
+  assert.deepEqual(torrent.order(), [12 * MiB, 10 * MiB], 'the guess goes first')
 })
 
 test('a hint for a torrent this tab does not run, or a file it does not have, holds nothing', () => {

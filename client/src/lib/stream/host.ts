@@ -33,6 +33,13 @@ const PUSH_AHEAD = 12
  */
 const SEEK_HINT_BYTES = 512 * 1024
 const SEEK_HINT_MS = 1500
+/**
+ * A request opened this recently near where the player seeks to is the seek's own: the hint
+ * then adds nothing. In traces of the stream benchmark the worker had the request ~30 ms after
+ * the seek and the page's `seeking` handler ran at ~48 ms; holding the hint too put its guess
+ * (a piece early at 50%) before the request's own pieces through the seeder's capped upload.
+ */
+const OWN_REQUEST_MS = 1000
 
 interface Lease {
   infoHash: string
@@ -42,6 +49,8 @@ interface Lease {
   expires: number
   /** Fetch order of this request's holds, kept while its window slides (priority.ts holdRank). */
   rank: number
+  /** When the player opened this request (kept while its window slides). */
+  opened: number
   release: () => void
   waiting: AbortController
 }
@@ -85,11 +94,17 @@ export class StreamHost {
     this.focus.note(m.infoHash, start, span.length)
     const id = `seek:${m.infoHash}/${m.fileIndex}`
     this.drop(id) // a new seek is a jump, also within a moment of the last one
-    // The player's request may have come first (a player in another tab, whose hint crossed
-    // the channel): it is the one to serve first, whatever rank it got on arrival.
+    // The player's request may have come first (it often does; and a player in another tab
+    // has its hint cross the channel): it is the one to serve first, whatever rank it got on
+    // arrival, and then the guess is not held at all (OWN_REQUEST_MS).
+    const now = Date.now()
+    let own = false
     for (const [id, lease] of this.leases) {
-      if (lease.infoHash === m.infoHash && this.focus.near(m.infoHash, lease.deadline[0])) this.rehold(id, lease, torrent, holdRank())
+      if (lease.infoHash !== m.infoHash || !this.focus.near(m.infoHash, lease.deadline[0])) continue
+      this.rehold(id, lease, torrent, holdRank())
+      if (now - lease.opened <= OWN_REQUEST_MS) own = true
     }
+    if (own) return
     this.onNeed({ kind: 'need', id, infoHash: m.infoHash, piece: null, deadline: [start, end], readahead: [start, end] })
     const lease = this.leases.get(id)
     setTimeout(() => {
@@ -126,6 +141,7 @@ export class StreamHost {
       readahead: m.readahead,
       expires: Date.now() + LEASE_MS,
       rank,
+      opened: old?.opened ?? Date.now(),
       release,
       waiting: new AbortController(),
     }
