@@ -107,6 +107,21 @@ test("a hint that arrives after the player's request lifts that request above th
   assert.deepEqual(torrent.order(), [0, 300 * MiB])
   host.seek(seek(300 * MiB - PL)) // the guess, a piece before where the player reads
   assert.deepEqual(torrent.order(), [300 * MiB, 0], 'the request at the seek target first, and no piece of the guess before it')
+  assert.ok(torrent.last().jump, 'lifted as a jump: it cancels what was asked elsewhere, as the hint would have')
+})
+
+test('a second seek whose request beats its hint is still a jump', () => {
+  const { torrent, host, need } = setup()
+  need('p-0', 0)
+  host.seek(seek(200 * MiB))
+  need('p-1', 200 * MiB)
+  need('p-2', 400 * MiB) // the next seek's request, far from the last seek's target: judged background
+  assert.equal(torrent.last().jump, false)
+  host.seek(seek(400 * MiB)) // its hint, a moment later
+  const lifted = torrent.holds.filter((h) => h.start === 400 * MiB && !h.released && h.level === 'deadline')
+  assert.equal(lifted.length, 1)
+  assert.ok(lifted[0]!.jump && lifted[0]!.rank > 0, 'lifted above everything, cancelling the old read-ahead')
+  assert.equal(torrent.order()[0], 400 * MiB)
 })
 
 test('a hint near a request the player opened long before (a short seek ahead) is still held', (t) => {

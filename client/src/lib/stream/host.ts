@@ -101,8 +101,11 @@ export class StreamHost {
     let own = false
     for (const [id, lease] of this.leases) {
       if (lease.infoHash !== m.infoHash || !this.focus.near(m.infoHash, lease.deadline[0])) continue
-      this.rehold(id, lease, torrent, holdRank())
-      if (now - lease.opened <= OWN_REQUEST_MS) own = true
+      // The seek's own request is a jump, as the hint would have been: it arrived before this
+      // seek was noted, so it may have been judged against the one before and cancelled nothing.
+      const mine = now - lease.opened <= OWN_REQUEST_MS
+      this.rehold(id, lease, torrent, holdRank(), mine)
+      own ||= mine
     }
     if (own) return
     this.onNeed({ kind: 'need', id, infoHash: m.infoHash, piece: null, deadline: [start, end], readahead: [start, end] })
@@ -169,9 +172,9 @@ export class StreamHost {
   }
 
   /** Gives a lease's ranges a new rank (new holds first, then the old ones go). */
-  private rehold(id: string, lease: Lease, torrent: StreamTorrent, rank: number): void {
+  private rehold(id: string, lease: Lease, torrent: StreamTorrent, rank: number, jump = false): void {
     try {
-      const release = hold(torrent, { kind: 'need', id, infoHash: lease.infoHash, piece: lease.piece, deadline: lease.deadline, readahead: lease.readahead }, { rank, jump: false })
+      const release = hold(torrent, { kind: 'need', id, infoHash: lease.infoHash, piece: lease.piece, deadline: lease.deadline, readahead: lease.readahead }, { rank, jump })
       lease.release()
       lease.release = release
       lease.rank = rank
