@@ -36,9 +36,14 @@ export class ClusterPeer extends Peer {
   }
 }
 
-interface Pending { toId: string; to: Peer | null; ih: string; expiresAt: number }
-/** An offer delivered to a local peer: where its answer must go. */
-interface Hint { node: string; ih: string; expiresAt: number }
+/** An offer sent by a local peer; the ids in hex too, as another node's answer names them. */
+interface Pending { toId: string; toHex: string; to: Peer | null; ih: string; ihHex: string; expiresAt: number }
+/**
+ * An offer from another node delivered to a local peer: where its answer must go. Kept by
+ * hex ids (offerer + offer id, and the info hash), as the node message carried them: no
+ * conversion per relayed offer, and the answer's message needs them in hex anyway.
+ */
+interface Hint { node: string; ihHex: string; expiresAt: number }
 /** A member Redis offered for an announce's offers; its binary id is made only if it is picked. */
 interface Candidate { index: number; hex: string; route: RouteHead }
 
@@ -63,6 +68,8 @@ export class ClusterState extends TrackerState {
   private conns = 0
   private readonly offers = new Map<Peer, Map<string, Pending>>()
   private readonly hints = new Map<Peer, Map<string, Hint>>()
+  /** Local peers by hex id: node messages name peers in hex. */
+  private readonly byHex = new Map<string, ClusterPeer>()
   /** Until when each local swarm is listed in the cluster's swarm index. */
   readonly indexedUntil = new Map<string, number>()
   /** Set by the server to the gateway's refuse, so refusals found later are counted too. */
@@ -93,6 +100,7 @@ export class ClusterState extends TrackerState {
   override bind(id: string, sink: Sink, now: number): Peer {
     const p = new ClusterPeer(id, sink, now, ++this.conns)
     this.peers.set(id, p)
+    this.byHex.set(p.hex, p)
     return p
   }
 
@@ -171,7 +179,7 @@ export class ClusterState extends TrackerState {
       const t = targets[i]!
       const o = msg.offers[i]!
       const toId = hexToBinaryString(t.hex)
-      const pending: Pending = { toId, to: null, ih: msg.info_hash, expiresAt: now + this.opts.offerTtlMs }
+      const pending: Pending = { toId, toHex: t.hex, to: null, ih: msg.info_hash, ihHex, expiresAt: now + this.opts.offerTtlMs }
       this.remember(p, o.offer_id, pending)
       const frame = frames.relayedOffer(m.swarm, p, o.offer_id, o.offer.sdp)
       if (t.route.node === this.nodeId) {
@@ -219,14 +227,15 @@ export class ClusterState extends TrackerState {
     // Any offer to this peer from elsewhere came through this node, which noted its origin;
     // without that note there is nothing to answer, and nothing is sent across.
     const hints = this.hints.get(peer)
-    const key = msg.to_peer_id + msg.offer_id
+    const to = binaryStringToHex(msg.to_peer_id)
+    const offerId = binaryStringToHex(msg.offer_id)
+    const key = to + offerId
     const h = hints?.get(key)
-    if (!h || h.ih !== msg.info_hash || h.expiresAt < now) throw new Refusal('no_pending_offer', NO_PENDING)
+    if (!h || h.ihHex !== binaryStringToHex(msg.info_hash) || h.expiresAt < now) throw new Refusal('no_pending_offer', NO_PENDING)
     hints!.delete(key)
     if (!this.link.up) throw new Refusal('tracker_unavailable', UNAVAILABLE)
     const out = encodeMessage({
-      kind: 'answer', to: binaryStringToHex(msg.to_peer_id), fromNode: this.nodeId, from: (peer as ClusterPeer).hex,
-      offerId: binaryStringToHex(msg.offer_id), ih: binaryStringToHex(msg.info_hash),
+      kind: 'answer', to, fromNode: this.nodeId, from: (peer as ClusterPeer).hex, offerId, ih: h.ihHex,
       frame: frames.relayedAnswer(json, peer, msg.offer_id, msg.answer.sdp),
     })
     this.outbox.send(h.node, out)
@@ -261,6 +270,8 @@ export class ClusterState extends TrackerState {
     }
     this.offers.delete(peer)
     this.hints.delete(peer)
+    const hex = (peer as ClusterPeer).hex
+    if (this.byHex.get(hex) === peer) this.byHex.delete(hex)
     super.remove(peer)
   }
 
@@ -288,19 +299,19 @@ export class ClusterState extends TrackerState {
   private handle(m: NodeMessage, now: number): void {
     switch (m.kind) {
       case 'offer': {
-        const to = this.peers.get(hexToBinaryString(m.to))
-        if (!(to instanceof ClusterPeer) || to.conn !== m.conn || !to.sink.isOpen) return
-        const hint = { node: m.fromNode, ih: hexToBinaryString(m.ih), expiresAt: now + this.opts.offerTtlMs }
-        setCapped(this.hints, to, hexToBinaryString(m.from) + hexToBinaryString(m.offerId), hint, this.opts.maxPendingOffersPerPeer)
+        const to = this.byHex.get(m.to)
+        if (!to || to.conn !== m.conn || !to.sink.isOpen) return
+        const hint: Hint = { node: m.fromNode, ihHex: m.ih, expiresAt: now + this.opts.offerTtlMs }
+        setCapped(this.hints, to, m.from + m.offerId, hint, this.opts.maxPendingOffersPerPeer)
         to.sink.deliver(m.frame)
         return
       }
       case 'answer': {
-        const offerer = this.peers.get(hexToBinaryString(m.to))
+        const offerer = this.byHex.get(m.to)
         const offerId = hexToBinaryString(m.offerId)
         const map = offerer && this.offers.get(offerer)
         const p = map?.get(offerId)
-        if (!offerer || !p || p.toId !== hexToBinaryString(m.from) || p.ih !== hexToBinaryString(m.ih) || p.expiresAt < now) {
+        if (!offerer || !p || p.toHex !== m.from || p.ihHex !== m.ih || p.expiresAt < now) {
           this.outbox.send(m.fromNode, encodeMessage({ kind: 'refused', to: m.from, ih: m.ih }))
           return
         }
@@ -310,7 +321,7 @@ export class ClusterState extends TrackerState {
         return
       }
       case 'refused': {
-        const p = this.peers.get(hexToBinaryString(m.to))
+        const p = this.byHex.get(m.to)
         if (p) this.refuse(p.sink, 'no_pending_offer', NO_PENDING, 'announce', hexToBinaryString(m.ih))
         return
       }
