@@ -32,6 +32,7 @@ import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import { trackerNodeFlags } from '../scripts/node-flags.mjs'
 import { procsStat, startBenchRedis } from './tracker-cluster'
 import type { BenchRedis } from './tracker-cluster'
 import { LoadGenerator } from './tracker-gen'
@@ -56,16 +57,12 @@ interface HeapFigures { heapUsed: number; heapTotal: number; external: number; a
 interface TrackerProc { child: ChildProcessByStdio<Writable, Readable, null>; port: number; gc(): Promise<HeapFigures> }
 
 /**
- * The Node flags `npm start` runs our tracker with (signal-tracker/node-flags.json), or
- * TRACKER_NODE_FLAGS (space-separated) to try others.
+ * The Node flags `npm start` runs our tracker with, per mode (signal-tracker/node-flags.json,
+ * scripts/node-flags.mjs), or TRACKER_NODE_FLAGS (space-separated) for every target, to try others.
  */
-function shippedFlags(): string[] {
+function shippedFlags(mode: 'memory' | 'cluster'): string[] {
   if (process.env.TRACKER_NODE_FLAGS !== undefined) return process.env.TRACKER_NODE_FLAGS.split(/\s+/).filter(Boolean)
-  const raw: unknown = JSON.parse(readFileSync(new URL('../signal-tracker/node-flags.json', import.meta.url), 'utf8'))
-  if (!Array.isArray(raw) || !raw.every((f): f is string => typeof f === 'string' && /^--[\w-]+(=[\w.-]+)?$/.test(f))) {
-    throw new Error('signal-tracker/node-flags.json must be an array of --flag strings')
-  }
-  return raw
+  return trackerNodeFlags(fileURLToPath(new URL('../signal-tracker/node-flags.json', import.meta.url)), mode)
 }
 
 /**
@@ -74,11 +71,12 @@ function shippedFlags(): string[] {
  */
 interface Target { name: string; kind: string; flags: string[]; nodes?: number }
 function targets(): Target[] {
-  const ours = shippedFlags()
+  const ours = shippedFlags('memory')
+  const cluster = shippedFlags('cluster')
   const all: Target[] = [
     { name: 'tabswarm', kind: 'tabswarm', flags: ours },
-    { name: 'redis-1', kind: 'tabswarm-redis', flags: ours, nodes: 1 },
-    { name: 'redis-2', kind: 'tabswarm-redis', flags: ours, nodes: 2 },
+    { name: 'redis-1', kind: 'tabswarm-redis', flags: cluster, nodes: 1 },
+    { name: 'redis-2', kind: 'tabswarm-redis', flags: cluster, nodes: 2 },
     { name: 'bittorrent-tracker', kind: 'bittorrent-tracker', flags: [] },
     { name: 'bittorrent-tracker, our flags', kind: 'bittorrent-tracker', flags: ours },
     { name: 'ws-floor', kind: 'ws-floor', flags: [] },
@@ -314,7 +312,7 @@ async function main(): Promise<void> {
   // Rounds alternate the targets so that a burst of outside load hits each of them in some
   // round and spares it in another; each figure is then the best of the rounds.
   const list = targets()
-  console.log(`tabswarm runs with ${list[0]?.flags.join(' ') || 'no flags'} (signal-tracker/node-flags.json, as npm start runs it)`)
+  for (const t of list) if (t.kind.startsWith('tabswarm')) console.log(`${t.name} runs with ${t.flags.join(' ') || 'no flags'} (signal-tracker/node-flags.json, as npm start runs it)`)
   const runs: Record<string, Result[]> = Object.fromEntries(list.map((t) => [t.name, []]))
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`-- round ${round}/${ROUNDS}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)

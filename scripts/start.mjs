@@ -3,29 +3,17 @@
 // ADMIN_TOKEN, MAX_CONN_PER_IP … are read by signal-tracker/main.ts).
 import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { readFileSync } from 'node:fs'
 import { ensureClientBuilt, root } from './build-if-stale.mjs'
+import { trackerNodeFlags } from './node-flags.mjs'
 
-/**
- * V8 flags for the tracker (signal-tracker/node-flags.json). A 1 MiB young generation: the
- * tracker's garbage is short-lived frames, and V8's default lets the young generation grow to
- * tens of MiB under load, a third of the tracker's memory with 10,000 peers connected
- * (BENCHMARKS.md, "Tracker load"). Scavenges of a small young generation are cheap.
- */
-function trackerNodeFlags() {
-  const file = path.join(root, 'signal-tracker', 'node-flags.json')
-  let flags
+/** V8 flags for the tracker, in-memory or cluster (scripts/node-flags.mjs says why). */
+function trackerFlags() {
   try {
-    flags = JSON.parse(readFileSync(file, 'utf8'))
+    return trackerNodeFlags(path.join(root, 'signal-tracker', 'node-flags.json'), process.env.REDIS_URL ? 'cluster' : 'memory')
   } catch (err) {
-    console.error(`[start] cannot read ${file}: ${err.message}`)
+    console.error(`[start] ${err.message}`)
     process.exit(1)
   }
-  if (!Array.isArray(flags) || !flags.every((f) => typeof f === 'string' && f.startsWith('--'))) {
-    console.error(`[start] ${file} must be a JSON array of --flag strings`)
-    process.exit(1)
-  }
-  return flags
 }
 
 try {
@@ -35,7 +23,7 @@ try {
   process.exit(1)
 }
 
-const child = spawn(process.execPath, [...trackerNodeFlags(), '--import', 'tsx', path.join('signal-tracker', 'main.ts')], {
+const child = spawn(process.execPath, [...trackerFlags(), '--import', 'tsx', path.join('signal-tracker', 'main.ts')], {
   cwd: root,
   stdio: 'inherit',
   env: process.env,

@@ -65,3 +65,28 @@ test('main.ts starts, prints its URLs, and stops on SIGTERM', async () => {
   assert.match(out, /app http:\/\/127\.0\.0\.1:\d+\/ {2}dashboard/)
   assert.equal(code, 0)
 })
+
+test('node-flags.json: npm start finds flags for both modes, and a malformed file is refused with a message', async () => {
+  const { trackerNodeFlags } = await import('../../scripts/node-flags.mjs')
+  const shipped = fileURLToPath(new URL('../node-flags.json', import.meta.url))
+  for (const mode of ['memory', 'cluster'] as const) {
+    const flags = trackerNodeFlags(shipped, mode)
+    assert.ok(flags.length > 0 && flags.every((f) => f.startsWith('--')), mode)
+  }
+  // The cluster's young generation is the larger one (node-flags.mjs says why).
+  const semi = (mode: 'memory' | 'cluster'): number => Number(/--max-semi-space-size=(\d+)/.exec(trackerNodeFlags(shipped, mode).join(' '))?.[1])
+  assert.ok(semi('cluster') > semi('memory'))
+  const { mkdtempSync, writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = mkdtempSync(join(tmpdir(), 'flags-'))
+  for (const [body, re] of [
+    ['["--max-semi-space-size=1"]', /must be \{"memory"/], ['{"memory": ["rm -rf"], "cluster": []}', /--flag strings/],
+    ['{not json', /cannot read/],
+  ] as const) {
+    const f = join(dir, 'flags.json')
+    writeFileSync(f, body)
+    assert.throws(() => trackerNodeFlags(f, 'memory'), re, body)
+  }
+  assert.throws(() => trackerNodeFlags(join(dir, 'missing.json'), 'cluster'), /cannot read/)
+})
