@@ -150,6 +150,54 @@ test('a seek (new deadline) cancels unstarted read-ahead requests; the download 
   assert.ok(cancels.n > 0, 'requests for the old read-ahead were cancelled at the seek')
 })
 
+/** Piece indexes of the request messages (id 6, 17-byte frame) sent through `channel`. */
+function requestedPieces(channel: FakeChannel): number[] {
+  const pieces: number[] = []
+  const send = channel.send.bind(channel)
+  channel.send = (d: Uint8Array) => {
+    for (let i = 0; i + 8 < d.length; i++) {
+      if (d[i] === 0 && d[i + 1] === 0 && d[i + 2] === 0 && d[i + 3] === 13 && d[i + 4] === 6) {
+        pieces.push(new DataView(d.buffer, d.byteOffset + i + 5, 4).getUint32(0))
+        i += 16
+      }
+    }
+    send(d)
+  }
+  return pieces
+}
+
+test('a seek asks for its first 640 KiB at once, past a young connection\'s pipeline depth; a sliding deadline does not', async () => {
+  const size = 192 * PL
+  const { bytes, info, store, full } = await makeTorrent(size, PL)
+  const seeder = makeNode(info.infoHash, info, full, store)
+  // 150 ms each way: no block arrives within the 30 ms looked at below (deterministic).
+  const seeking = makeNode(info.infoHash, info, null)
+  const [, toSeeder] = connect(seeder, seeking, 150)
+  const asked = requestedPieces(toSeeder)
+  while (asked.length === 0) await new Promise((r) => setTimeout(r, 2))
+  const before = asked.length
+  const releaseSeek = seeking.torrent.prioritize(100 * PL, 160 * PL, 'deadline')
+  await new Promise((r) => setTimeout(r, 30))
+  // 640 KiB of 16 KiB pieces: 100-139, where a young connection's depth is 8 blocks. (One of
+  // them may have been among the first pieces asked for; it is kept, not asked for twice.)
+  const since = asked.slice(before)
+  const pending = new Set(asked)
+  assert.deepEqual([...Array(40).keys()].map((k) => 100 + k).filter((i) => !pending.has(i)), [], 'the seek asked for its first 40 pieces at once')
+  assert.ok(since.every((i) => i >= 100 && i < 140), `nothing else was asked for after the seek (${since.join(', ')})`)
+
+  const sliding = makeNode(info.infoHash, info, null)
+  sliding.torrent.prioritize(100 * PL, 160 * PL, 'deadline', { jump: false })
+  const [, toSeeder2] = connect(seeder, sliding, 150)
+  const asked2 = requestedPieces(toSeeder2)
+  while (asked2.length === 0) await new Promise((r) => setTimeout(r, 2))
+  await new Promise((r) => setTimeout(r, 30))
+  assert.deepEqual(asked2, [100, 101, 102, 103, 104, 105, 106, 107], 'a deadline that only slides keeps to the depth')
+
+  releaseSeek()
+  await seeking.completed
+  assert.deepEqual(assembled(seeking.store, info), bytes)
+})
+
 test('of two deadline holds, the one with fewer stored pieces ahead of its player is fetched first; ties go to the newest', async () => {
   const { info } = await makeTorrent(40 * PL, PL)
   const p = new PiecePriorities(info)

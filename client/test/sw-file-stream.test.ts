@@ -113,3 +113,36 @@ test("the runner's failure ends the response with its message", async () => {
   const { reader } = open(runners, fakeStored(new Set(), 1000), 0, PL - 1)
   await assert.rejects(reader.read(), (err: unknown) => err instanceof StreamFailed && /removed/.test(err.message))
 })
+
+test('a response sent before the torrent was looked up ends with "removed" once it turns out to be gone', async () => {
+  const runners = new FakeRunners()
+  runners.send(0)
+  let gone!: (v: boolean) => void
+  const signal = new AbortController()
+  const { body } = fileStream({
+    id: 'r-2', infoHash: IH, fileIndex: 0, file, pieceLength: PL, runners: runners as unknown as Runners,
+    start: 0, end: 2 * PL - 1, stored: fakeStored(new Set(), 1000), signal: signal.signal,
+    removed: new Promise<boolean>((r) => (gone = r)),
+  })
+  const reader = body.getReader()
+  assert.deepEqual((await reader.read()).value, pieceBytes(0), 'what the runner pushed is served at once')
+  const next = reader.read() // waits for piece 1, which never comes
+  gone(true)
+  await assert.rejects(next, (err: unknown) => err instanceof StreamFailed && /removed while it was playing/.test(err.message))
+})
+
+test('a response whose torrent is still there is unaffected by the lookup', async () => {
+  const runners = new FakeRunners()
+  const signal = new AbortController()
+  const { body } = fileStream({
+    id: 'r-3', infoHash: IH, fileIndex: 0, file, pieceLength: PL, runners: runners as unknown as Runners,
+    start: 0, end: 2 * PL - 1, stored: fakeStored(new Set(), 1000), signal: signal.signal,
+    removed: Promise.resolve(false),
+  })
+  const reader = body.getReader()
+  runners.send(0)
+  runners.send(1)
+  assert.deepEqual((await reader.read()).value, pieceBytes(0))
+  assert.deepEqual((await reader.read()).value, pieceBytes(1))
+  assert.ok((await reader.read()).done)
+})

@@ -63,12 +63,22 @@ export interface FileStreamOptions extends StreamTarget {
   signal: AbortSignal
   /** askFor(start) was already posted under this id. */
   asked?: boolean
+  /** Resolves true if the torrent turns out to be gone (the response was sent before looking). */
+  removed?: Promise<boolean>
 }
+
+const REMOVED = 'This torrent was removed while it was playing'
 
 export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Array>; done: Promise<void> } {
   const abort = new AbortController()
   const onAbort = (): void => abort.abort()
   o.signal.addEventListener('abort', onAbort)
+  let removed = false
+  void o.removed?.then((gone) => {
+    if (!gone) return
+    removed = true
+    abort.abort()
+  })
   let pos = o.start
   let asked = o.asked ?? false
   /** The piece this response waits for, or null while it reads stored ones. */
@@ -115,7 +125,7 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
       batch.clear()
       waitingFor = index
       ask()
-      if (!(await o.stored.torrent(o.infoHash))) throw new StreamFailed('This torrent was removed while it was playing')
+      if (!(await o.stored.torrent(o.infoHash))) throw new StreamFailed(REMOVED)
       try {
         await o.runners.wait(o.infoHash, index, o.id, RENEW_MS, abort.signal)
       } finally {
@@ -162,6 +172,7 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
     {
       async pull(controller) {
         try {
+          if (removed) throw new StreamFailed(REMOVED)
           if (pos > o.end) {
             controller.close()
             return close()
@@ -176,7 +187,7 @@ export function fileStream(o: FileStreamOptions): { body: ReadableStream<Uint8Ar
           pos += to - from
         } catch (err) {
           close()
-          throw err
+          throw removed ? new StreamFailed(REMOVED) : err
         }
       },
       cancel() {

@@ -36,6 +36,17 @@ const DEADLINE_EXTRA = 4
 const DEADLINE_WINDOW = 8
 /** An urgent piece still incomplete after this long has its blocks asked of a second peer. */
 const LATE_MS = 1200
+/**
+ * After a jump (a seek into bytes we lack) the first JUMP_BYTES from the new position are asked
+ * at once, past the peer's pipeline depth, for JUMP_MS. A depth sized from the measured rate is
+ * too shallow there: the rate of a young connection is still low, and between two busy tabs each
+ * way took 12-54 ms in the stream benchmark's traces, so the player's ~500 KiB came two pieces
+ * per round trip while the capped seeder, idle since the old requests were cancelled, had
+ * tokens to send all of it at once. Only the jump's own pieces go past the depth: the read-ahead
+ * stays shallow, so a queue of stale bytes never builds up ahead of the next seek.
+ */
+const JUMP_BYTES = 640 * 1024
+const JUMP_MS = 1000
 
 export class Downloader {
   readonly picker: PiecePicker
@@ -44,6 +55,8 @@ export class Downloader {
   private readonly finishing = new Set<number>()
   private readonly maxActive: number
   private refillTimer: ReturnType<typeof setTimeout> | null = null
+  /** The pieces of the latest jump that may be asked past a peer's depth, until `until`. */
+  private jump: { first: number; last: number; until: number } | null = null
   /** Verified bytes downloaded since this torrent was opened (not counting discarded ones). */
   verifiedBytes = 0
   failedPieces = 0
@@ -79,8 +92,8 @@ export class Downloader {
     if (!this.host.canDownload() || peer.peerChoking || !peer.bits || peer.session.isClosed) return
     const depth = peer.pipelineDepth(BLOCK_SIZE)
     const endgame = this.endgame
-    while (peer.outstandingCount < depth) {
-      const next = this.nextBlock(peer, endgame)
+    for (;;) {
+      const next = peer.outstandingCount < depth ? this.nextBlock(peer, endgame) : this.jumpBlock(peer)
       if (!next) return
       const { piece, block } = next
       const length = piece.blockLength(block)
@@ -145,6 +158,29 @@ export class Downloader {
       }
       let block = piece.nextBlock(peer.id, false)
       if (block < 0 && first && performance.now() - piece.startedAt > LATE_MS) block = piece.nextBlock(peer.id, true, 2)
+      if (block >= 0) return { piece, block }
+    }
+    return null
+  }
+
+  /** A block of the latest jump's first pieces, asked past the pipeline depth (JUMP_BYTES). */
+  private jumpBlock(peer: Peer): { piece: ActivePiece; block: number } | null {
+    const jump = this.jump
+    if (!jump) return null
+    if (performance.now() > jump.until) {
+      this.jump = null
+      return null
+    }
+    const { have } = this.host
+    for (let i = jump.first; i <= jump.last; i++) {
+      if (have.has(i) || this.finishing.has(i) || !peer.bits!.has(i)) continue
+      let piece = this.active.get(i)
+      if (!piece) {
+        if (this.active.size >= this.maxActive + DEADLINE_EXTRA) return null
+        piece = new ActivePiece(i, pieceLengthAt(this.host.info.length, this.host.info.pieceLength, i))
+        this.active.set(i, piece)
+      }
+      const block = piece.nextBlock(peer.id, false)
       if (block >= 0) return { piece, block }
     }
     return null
@@ -217,6 +253,8 @@ export class Downloader {
     // the player is leaving (its hold goes a moment later).
     const { have } = this.host
     if (have.has(first) || this.finishing.has(first) || this.active.has(first)) return
+    const span = Math.max(1, Math.ceil(JUMP_BYTES / this.host.info.pieceLength))
+    this.jump = { first, last: Math.min(last, first + span - 1), until: performance.now() + JUMP_MS }
     for (const [index, piece] of this.active) {
       if (index >= first && index <= last) continue
       for (const peer of this.host.peers()) {
