@@ -62,13 +62,15 @@ test('with the seeder capped at 1 MiB/s, four leechers finish, mostly fed by eac
   // once. The time ratio (1.2-1.8x quiet, up to 3.8x loaded: five browsers share two cores) is
   // logged above; it is the swarm benchmark's figure, not an assertion.
   expect(seederUp - file.size, 'the seeder sent the four leechers well under four copies').toBeLessThan(3 * file.size)
-  // Every leecher takes part, but not evenly: in one CI run the seeder sent the group 1.07
-  // copies and the leechers 12.9, 14.3, 1.8 and 22.0 MiB (the third had taken the most from the
-  // seeder), so a floor of an eighth of the file each failed on a swarm that traded well. What
-  // the group must show: each leecher sent a share, and together they sent the others at least
-  // one and a half copies of the file (with the seeder at its measured 1.4-2.1 copies, they send
-  // 1.9-2.6).
-  for (const [i, up] of ups.entries()) expect(up, `leecher ${i + 1} uploaded to the others`).toBeGreaterThan(file.size / 16)
+  // The leechers take part, but not evenly: who sends how much depends on who got which fresh
+  // pieces from the seeder first. In one CI run the seeder sent the group 1.07 copies and the
+  // leechers 12.9, 14.3, 1.8 and 22.0 MiB; in another the group sent each other 3.15 copies while
+  // one leecher, served last by the seeder, took nearly everything from its neighbours and sent
+  // 0.2 MiB. What the swarm must show: most leechers sent a share, and together they sent the
+  // others at least one and a half copies of the file (with the seeder at its measured 1.4-2.1
+  // copies, they send 1.9-2.6).
+  const sharing = ups.filter((up) => up > file.size / 16).length
+  expect(sharing, `leechers that sent more than a sixteenth of the file (sent ${ups.join(', ')} B)`).toBeGreaterThanOrEqual(3)
   expect(ups.reduce((a, b) => a + b, 0), 'the leechers sent each other at least 1.5 copies').toBeGreaterThan(1.5 * file.size)
   for (const p of group) expect(await saveAndHash(p, infohash, file.name)).toBe(file.sha256)
 })
