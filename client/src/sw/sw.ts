@@ -79,6 +79,8 @@ async function respond(ev: FetchEventLike, id: string, infoHash: string, fileInd
   // is gone, the body ends with that error.
   const known = stored.knownInfo(infoHash)
   const record = stored.torrent(infoHash)
+  // Answered without it (416, HEAD, no such file): a failed read must not go unhandled.
+  if (known) record.catch(() => undefined)
   let info: TorrentInfo
   if (known) info = known
   else {
