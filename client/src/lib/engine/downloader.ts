@@ -153,12 +153,8 @@ export class Downloader {
       const first = urgent
       urgent = false
       if (!bits.has(i)) continue
-      let piece = this.active.get(i)
-      if (!piece) {
-        if (this.active.size >= this.maxActive + DEADLINE_EXTRA) continue
-        piece = new ActivePiece(i, pieceLengthAt(this.host.info.length, this.host.info.pieceLength, i))
-        this.active.set(i, piece)
-      }
+      const piece = this.urgentPiece(i)
+      if (!piece) continue
       let block = piece.nextBlock(peer.id, false)
       if (block < 0 && first && performance.now() - piece.startedAt > LATE_MS) block = piece.nextBlock(peer.id, true, 2)
       if (block >= 0) return { piece, block }
@@ -177,16 +173,23 @@ export class Downloader {
     const { have } = this.host
     for (let i = jump.first; i <= jump.last; i++) {
       if (have.has(i) || this.finishing.has(i) || !peer.bits!.has(i)) continue
-      let piece = this.active.get(i)
-      if (!piece) {
-        if (this.active.size >= this.maxActive + DEADLINE_EXTRA) return null
-        piece = new ActivePiece(i, pieceLengthAt(this.host.info.length, this.host.info.pieceLength, i))
-        this.active.set(i, piece)
-      }
+      const piece = this.urgentPiece(i)
+      if (!piece) return null
       const block = piece.nextBlock(peer.id, false)
       if (block >= 0) return { piece, block }
     }
     return null
+  }
+
+  /** Piece `i` being fetched, started if need be past the memory budget (a player waits on it); null when even that is spent. */
+  private urgentPiece(i: number): ActivePiece | null {
+    let piece = this.active.get(i)
+    if (!piece) {
+      if (this.active.size >= this.maxActive + DEADLINE_EXTRA) return null
+      piece = new ActivePiece(i, pieceLengthAt(this.host.info.length, this.host.info.pieceLength, i))
+      this.active.set(i, piece)
+    }
+    return piece
   }
 
   onBlock(peer: Peer, index: number, begin: number, block: Uint8Array): void {
