@@ -90,6 +90,8 @@ export interface NodeOptions {
   downLimit?: number
   /** File selection, one boolean per file. */
   selection?: boolean[]
+  /** Upload limit in bytes per second (0 = none). */
+  upLimit?: number
 }
 
 export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: Uint8Array | null, store = new MemoryStore(), opts: NodeOptions = {}): Node {
@@ -100,7 +102,7 @@ export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: U
     store: store as unknown as PieceStore,
     pool: pool as unknown as HashPool,
     peerId,
-    limits: { up: new TokenBucket(), down: downBucket(opts.downLimit ?? 0) },
+    limits: { up: bucket(opts.upLimit ?? 0), down: bucket(opts.downLimit ?? 0) },
     onChange: () => undefined,
     persistInfo: async () => undefined,
     completed: () => done(),
@@ -112,7 +114,7 @@ export function makeNode(infoHash: string, info: TorrentInfo | null, bitfield: U
   return node
 }
 
-function downBucket(bytesPerSecond: number): TokenBucket {
+function bucket(bytesPerSecond: number): TokenBucket {
   const b = new TokenBucket()
   b.setLimit(bytesPerSecond)
   return b

@@ -1,14 +1,17 @@
 // The seeder's choice of which queued request to serve: least-sent blocks first across peers,
 // but never starving a peer that asks again for a block it was already sent (a stream that
 // seeked away and back).
-import { test } from 'node:test'
+import { afterEach, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Peer } from '../src/lib/engine/peer'
 import { TokenBucket } from '../src/lib/engine/rate'
 import { Uploader } from '../src/lib/engine/uploader'
+import { connect, destroyAll, makeNode, makeTorrent } from './engine-harness'
 import type { WireSession } from '../src/lib/engine/wire-session'
 
 const BLOCK = 16384
+
+afterEach(destroyAll)
 
 function fakePeer(id: string, log: string[]): Peer & { session: { congested: boolean } } {
   const session = {
@@ -73,4 +76,34 @@ test('blocks sent to a peer that has left count as fresh again', async () => {
   // Without the forget, 0/0 would go last (sent once, to another peer).
   await serve(up, b, [[0, 0], [1, 0], [1, 1]])
   assert.deepEqual(log, ['a:0/0', 'b:0/0', 'b:1/0', 'b:1/1'])
+})
+
+test('a capped seeder shares its upload evenly among the peers downloading from it', async () => {
+  const { info, store, full } = await makeTorrent(512 * BLOCK, BLOCK)
+  const seeder = makeNode(info.infoHash, info, full, store, { upLimit: 1024 * 1024 })
+  const leechers = [0, 1, 2, 3].map(() => makeNode(info.infoHash, info, null))
+  for (const l of leechers) connect(seeder, l, 5)
+  await new Promise((r) => setTimeout(r, 3000))
+  const got = leechers.map((l) => l.torrent.downloaded)
+  const share = got.reduce((a, b) => a + b) / got.length
+  // With a timer per peer racing for the refilled tokens, one got 2.5 MiB and another 0.3 MiB.
+  for (const g of got) assert.ok(g > 0.7 * share && g < 1.3 * share, `each leecher got its share (KiB: ${got.map((b) => b >> 10).join(', ')})`)
+  assert.ok(share * got.length < 3.6 * 1024 * 1024, `the cap held (${share * got.length} B in 3 s at 1 MiB/s)`)
+})
+
+test('waiting at the limit: turns go in order, take() does not jump the line, lifting the limit lets everyone go', async () => {
+  const bucket = new TokenBucket()
+  bucket.setLimit(10 * BLOCK) // starts empty: a block every 100 ms
+  const start = Date.now()
+  const order: string[] = []
+  for (const id of ['a', 'b', 'c']) bucket.queue(BLOCK, () => order.push(id) && bucket.take(BLOCK))
+  assert.ok(bucket.take(BLOCK) > 0, 'a newcomer waits behind the queue')
+  while (order.length < 3) await new Promise((r) => setTimeout(r, 5))
+  assert.deepEqual(order, ['a', 'b', 'c'])
+  assert.ok(Date.now() - start >= 290, `three blocks at ten a second took ${Date.now() - start} ms`)
+  const leave = bucket.queue(BLOCK, () => order.push('gone'))
+  bucket.queue(BLOCK, () => order.push('d'))
+  leave()
+  bucket.setLimit(0)
+  assert.deepEqual(order, ['a', 'b', 'c', 'd'])
 })

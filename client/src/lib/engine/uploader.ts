@@ -22,7 +22,8 @@ const MAX_BLOCK = 128 * 1024
 
 export class Uploader {
   private readonly pumping = new WeakSet<Peer>()
-  private readonly waiting = new WeakMap<Peer, ReturnType<typeof setTimeout>>()
+  /** Peers waiting their turn at the upload limit: how to leave the queue. */
+  private readonly waiting = new WeakMap<Peer, () => void>()
 
   /** Times each block was sent (saturating): the least-sent block is served first. */
   private sent: Uint8Array | null = null
@@ -95,15 +96,12 @@ export class Uploader {
       while (peer.uploadQueue.length > 0 && !peer.amChoking && !peer.session.isClosed && !peer.session.congested) {
         const at = this.nextRequest(peer)
         const r = peer.uploadQueue[at]!
-        const wait = this.host.upLimit.take(r.length)
-        if (wait > 0) {
-          this.waiting.set(
-            peer,
-            setTimeout(() => {
-              this.waiting.delete(peer)
-              void this.pump(peer)
-            }, wait),
-          )
+        if (this.host.upLimit.take(r.length) > 0) {
+          // Peers take turns at the limit (rate.ts): each gets its share of the fresh pieces.
+          this.waiting.set(peer, this.host.upLimit.queue(r.length, () => {
+            this.waiting.delete(peer)
+            void this.pump(peer)
+          }))
           return
         }
         peer.uploadQueue.splice(at, 1)
@@ -151,8 +149,7 @@ export class Uploader {
   /** Choking a peer discards what it asked for. */
   clear(peer: Peer): void {
     peer.uploadQueue.length = 0
-    const t = this.waiting.get(peer)
-    if (t) clearTimeout(t)
+    this.waiting.get(peer)?.()
     this.waiting.delete(peer)
   }
 }
