@@ -12,6 +12,7 @@ import { acceptSignal, createSignaller } from './rtc'
 import type { PeerChannel, Signaller } from './rtc'
 import type { ConnectionBudget, Lease, OfferSeeker } from './connection-budget'
 import type { AnnounceFields, TrackerPool, TrackerSocket } from './tracker-client'
+import { AnnouncePace } from './announce-pace'
 
 /** Offers per announce (the tracker accepts at most 10). */
 const OFFERS_PER_ANNOUNCE = 5
@@ -22,8 +23,8 @@ const OFFERS_PER_ANNOUNCE = 5
  */
 export const OFFER_TTL_MS = 15_000
 const CONNECT_TIMEOUT_MS = 30_000
-/** Re-announce at least this often while we want more peers, whatever the tracker's interval. */
-const EAGER_INTERVAL_MS = 30_000
+/** Rounds scrape (for the swarm's "completed" count) at most this often (announce-pace.ts). */
+const SCRAPE_MS = 20_000
 
 export interface SwarmHost {
   readonly infoHash: string
@@ -63,6 +64,8 @@ export class SwarmConnector {
   /** An announce round went out and its answer may ask the budget for offers. */
   private readonly roundOpen = new Set<TrackerSocket>()
   private readonly seekers = new Map<TrackerSocket, OfferSeeker>()
+  private readonly paces = new Map<TrackerSocket, AnnouncePace>()
+  private readonly scrapedAt = new Map<TrackerSocket, number>()
   private stopped = false
 
   constructor(
@@ -99,12 +102,16 @@ export class SwarmConnector {
           answer: (from, offerId, answer, name) => this.onAnswer(from, offerId, answer, name),
           announced: (r) => {
             this.intervals.set(socket, r.interval)
+            const before = this.counts.get(socket)
+            if (!before || r.complete + r.incomplete > before.complete + before.incomplete) this.pace(socket).peersJoined()
             this.counts.set(socket, { complete: r.complete, incomplete: r.incomplete })
             this.host.swarmCounts(r)
             if (!this.roundOpen.delete(socket)) return
             this.schedule(socket)
             if (this.offersWanted(socket) > 0) this.budget.request(this.seekers.get(socket)!)
             // The announce answer has seeders and leechers; only a scrape adds "completed".
+            if (Date.now() - (this.scrapedAt.get(socket) ?? -Infinity) < SCRAPE_MS) return
+            this.scrapedAt.set(socket, Date.now())
             socket.send({ kind: Kind.Scrape, action: 'scrape', info_hash: [this.infoHashBin] })
           },
           scraped: (c) => this.host.swarmCounts(c),
@@ -139,27 +146,41 @@ export class SwarmConnector {
 
   /** Offers worth sending on this tracker now: one per peer we could reach, less those pending. */
   private offersWanted(socket: TrackerSocket): number {
-    const c = this.counts.get(socket)
-    if (this.stopped || !socket.connected || !c) return 0
-    // The tracker counts us too: as a seeder in `complete`, as a leecher in `incomplete`.
-    const others = this.host.seeding() ? c.incomplete : c.complete + c.incomplete - 1
-    const reachable = others - this.host.connectedIds().length
+    if (this.stopped || !socket.connected) return 0
     let mine = 0
     for (const p of this.pending.values()) if (p.socket === socket) mine++
-    return Math.max(0, Math.min(OFFERS_PER_ANNOUNCE, this.host.wantPeers(), reachable) - mine)
+    return Math.max(0, Math.min(OFFERS_PER_ANNOUNCE, this.unreached(socket)) - mine)
+  }
+
+  /** Peers the tracker counts that we want and are not connected to (0 when we want none). */
+  private unreached(socket: TrackerSocket): number {
+    const c = this.counts.get(socket)
+    if (!c) return 0
+    // The tracker counts us too: as a seeder in `complete`, as a leecher in `incomplete`.
+    const others = this.host.seeding() ? c.incomplete : c.complete + c.incomplete - 1
+    return Math.max(0, Math.min(this.host.wantPeers(), others - this.host.connectedIds().length))
   }
 
   private peerIdBin(): string {
     return hexToBinaryString(bytesToHex(this.peerId))
   }
 
+  private pace(socket: TrackerSocket): AnnouncePace {
+    let pace = this.paces.get(socket)
+    if (!pace) this.paces.set(socket, (pace = new AnnouncePace()))
+    return pace
+  }
+
   private schedule(socket: TrackerSocket): void {
     const old = this.timers.get(socket)
     if (old) clearTimeout(old)
-    const interval = (this.intervals.get(socket) ?? 120) * 1000
-    // A seeder in a swarm without leechers has nobody to offer to; they will come to it.
-    const idleSeeder = this.host.seeding() && this.counts.get(socket)?.incomplete === 0
-    const ms = this.host.wantPeers() > 0 && !idleSeeder ? Math.min(interval, EAGER_INTERVAL_MS) : interval
+    const ms = this.pace(socket).nextRoundMs({
+      interval: this.intervals.get(socket) ?? null,
+      wantPeers: this.host.wantPeers(),
+      connected: this.host.connectedIds().length,
+      unreached: this.unreached(socket),
+      idleSeeder: this.host.seeding() && this.counts.get(socket)?.incomplete === 0,
+    })
     this.timers.set(socket, setTimeout(() => void this.announceTo(socket), ms))
   }
 
@@ -167,7 +188,10 @@ export class SwarmConnector {
   private async announceTo(socket: TrackerSocket, event?: 'started' | 'completed'): Promise<void> {
     if (this.stopped || !socket.connected) return
     this.roundOpen.add(socket)
+    // Starting and completing change the swarm's counts: that round's answer scrapes whatever.
+    if (event) this.scrapedAt.delete(socket)
     this.sendAnnounce(socket, [], event ?? 'update')
+    this.pace(socket).roundSent()
     this.schedule(socket)
   }
 
