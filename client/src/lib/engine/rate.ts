@@ -80,7 +80,7 @@ export class TokenBucket {
       this.tokens -= bytes
       return 0
     }
-    return Math.max(1, Math.ceil(((bytes - this.tokens) / this.limit) * 1000))
+    return Math.max(1, this.waitMs(bytes))
   }
 
   /**
@@ -102,6 +102,11 @@ export class TokenBucket {
     this.last = now
   }
 
+  /** Milliseconds until the bucket holds `bytes` (after refill). */
+  private waitMs(bytes: number): number {
+    return Math.ceil(((bytes - this.tokens) / this.limit) * 1000)
+  }
+
   /** Allows a burst of one request even when a block is larger than a tenth of the limit. */
   private allows(bytes: number): boolean {
     return this.tokens >= bytes || this.tokens >= this.limit
@@ -111,7 +116,7 @@ export class TokenBucket {
     if (this.timer || this.waiters.length === 0) return
     const head = this.waiters[0]!
     this.refill(Date.now())
-    const ms = this.limit === 0 || this.allows(head.bytes) ? 0 : Math.ceil(((head.bytes - this.tokens) / this.limit) * 1000)
+    const ms = this.limit === 0 || this.allows(head.bytes) ? 0 : this.waitMs(head.bytes)
     this.timer = setTimeout(() => {
       this.timer = null
       this.serve()
