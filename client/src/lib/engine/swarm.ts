@@ -1,52 +1,29 @@
-// Finding peers for one torrent: announce to each of its WebSocket trackers, send WebRTC offers
-// when the tab's connection budget grants them, answer the offers the trackers relay to us, and
-// hand every opened data channel to the torrent. Offers nobody answers expire and are torn down.
-// Each announce round goes out without offers; its answer says how many seeders and leechers
-// the swarm has, and only then do we ask the budget for offers, as many as there are peers to
-// reach: a seeder offers only to leechers (none when the swarm has none: leechers offer to
-// seeders), and an offer the tracker could not relay to anyone would only hold a connection.
-import { binaryStringToHex, bytesToHex, hexToBinaryString } from '@shared/binary'
-import { Kind, randomBinaryId } from '@shared/tracker-protocol'
+// Finding peers for one torrent: announce to each of its WebSocket trackers and ask the tab's
+// connection budget for offers when there are peers to reach (offers.ts makes, answers and
+// connects them). Each announce round goes out without offers; its answer says how many seeders
+// and leechers the swarm has, and only then do we ask the budget for offers, as many as there
+// are peers to reach: a seeder offers only to leechers (none when the swarm has none: leechers
+// offer to seeders), and an offer the tracker could not relay to anyone would only hold a
+// connection. Rounds come every interval, sooner while peers are missed (announce-pace.ts).
+import { bytesToHex, hexToBinaryString } from '@shared/binary'
+import { Kind } from '@shared/tracker-protocol'
 import type { OutgoingOffer } from '@shared/tracker-protocol'
-import { acceptSignal, createSignaller } from './rtc'
-import type { PeerChannel, Signaller } from './rtc'
 import type { ConnectionBudget, Lease, OfferSeeker } from './connection-budget'
-import type { AnnounceFields, TrackerPool, TrackerSocket } from './tracker-client'
+import type { TrackerPool, TrackerSocket } from './tracker-client'
 import { AnnouncePace } from './announce-pace'
+import { Offers, type OfferHost } from './offers'
 
 /** Offers per announce (the tracker accepts at most 10). */
 const OFFERS_PER_ANNOUNCE = 5
-/**
- * An offer unanswered this long is torn down. Answers come as soon as the tracker relays the
- * offer and the answerer has gathered ICE (simple-peer signals after at most 5 s without
- * trickle), so a longer wait only holds a connection the budget could give another torrent.
- */
-export const OFFER_TTL_MS = 15_000
-const CONNECT_TIMEOUT_MS = 30_000
 /** Rounds scrape (for the swarm's "completed" count) at most this often (announce-pace.ts). */
 const SCRAPE_MS = 20_000
 
-export interface SwarmHost {
-  readonly infoHash: string
-  wantPeers(): number
+export interface SwarmHost extends OfferHost {
   connectedIds(): string[]
-  accepts(peerIdHex: string): boolean
-  /** `weOffered`: whether this connection came from our offer (see glare.ts). */
-  attach(channel: PeerChannel, peerIdHex: string, name: string, weOffered: boolean): boolean
-  fields(): Omit<AnnounceFields, 'offers' | 'event' | 'connected' | 'numwant'>
   trackerStatus(url: string, error: string | null): void
   swarmCounts(c: { complete: number; incomplete: number; downloaded?: number }): void
   /** We have every piece (so we offer only to leechers). */
   seeding(): boolean
-  /** How busy the connection to this peer is (bytes/s; >0 while either side is interested). */
-  activity(peerIdHex: string): number
-}
-
-interface PendingOffer {
-  socket: TrackerSocket
-  signaller: Signaller
-  timer: ReturnType<typeof setTimeout>
-  lease: Lease
 }
 
 interface SwarmCounts {
@@ -57,7 +34,7 @@ interface SwarmCounts {
 export class SwarmConnector {
   private readonly sockets: TrackerSocket[] = []
   private readonly unsubscribe: (() => void)[] = []
-  private readonly pending = new Map<string, PendingOffer>()
+  private readonly offers: Offers
   private readonly timers = new Map<TrackerSocket, ReturnType<typeof setTimeout>>()
   private readonly intervals = new Map<TrackerSocket, number>()
   private readonly counts = new Map<TrackerSocket, SwarmCounts>()
@@ -67,15 +44,18 @@ export class SwarmConnector {
   private readonly paces = new Map<TrackerSocket, AnnouncePace>()
   private readonly scrapedAt = new Map<TrackerSocket, number>()
   private stopped = false
+  private readonly peerIdBin: string
 
   constructor(
     private readonly host: SwarmHost,
     trackerUrls: string[],
     pool: TrackerPool,
-    private readonly peerId: Uint8Array,
-    private readonly iceServers: () => Promise<RTCIceServer[]>,
+    peerId: Uint8Array,
+    iceServers: () => Promise<RTCIceServer[]>,
     private readonly budget: ConnectionBudget,
   ) {
+    this.peerIdBin = hexToBinaryString(bytesToHex(peerId))
+    this.offers = new Offers(host, this.peerIdBin, iceServers, budget)
     for (const url of trackerUrls) {
       const socket = pool.get(url)
       this.sockets.push(socket)
@@ -94,12 +74,13 @@ export class SwarmConnector {
   start(): void {
     if (!this.stopped && this.unsubscribe.length > 0) return this.announce()
     this.stopped = false
+    this.offers.stopped = false
     for (const socket of this.sockets) {
       let first = true
       this.unsubscribe.push(
         socket.subscribe(this.infoHashBin, {
-          offer: (from, offerId, offer, name) => void this.onOffer(socket, from, offerId, offer, name),
-          answer: (from, offerId, answer, name) => this.onAnswer(from, offerId, answer, name),
+          offer: (from, offerId, offer, name) => void this.offers.onOffer(socket, from, offerId, offer, name),
+          answer: (from, offerId, answer, name) => this.offers.onAnswer(from, offerId, answer, name),
           announced: (r) => {
             this.intervals.set(socket, r.interval)
             const before = this.counts.get(socket)
@@ -132,8 +113,9 @@ export class SwarmConnector {
 
   stop(): void {
     this.stopped = true
+    this.offers.stopped = true
     for (const socket of this.sockets) {
-      socket.send({ kind: Kind.Announce, action: 'announce', info_hash: this.infoHashBin, peer_id: this.peerIdBin(), event: 'stopped', offers: [], ...this.host.fields() })
+      socket.send({ kind: Kind.Announce, action: 'announce', info_hash: this.infoHashBin, peer_id: this.peerIdBin, event: 'stopped', offers: [], ...this.host.fields() })
     }
     for (const u of this.unsubscribe) u()
     this.unsubscribe.length = 0
@@ -141,15 +123,13 @@ export class SwarmConnector {
     this.timers.clear()
     for (const seeker of this.seekers.values()) this.budget.cancel(seeker)
     this.roundOpen.clear()
-    for (const id of [...this.pending.keys()]) this.dropOffer(id)
+    this.offers.dropAll()
   }
 
   /** Offers worth sending on this tracker now: one per peer we could reach, less those pending. */
   private offersWanted(socket: TrackerSocket): number {
     if (this.stopped || !socket.connected) return 0
-    let mine = 0
-    for (const p of this.pending.values()) if (p.socket === socket) mine++
-    return Math.max(0, Math.min(OFFERS_PER_ANNOUNCE, this.unreached(socket)) - mine)
+    return Math.max(0, Math.min(OFFERS_PER_ANNOUNCE, this.unreached(socket)) - this.offers.pendingOn(socket))
   }
 
   /** Peers the tracker counts that we want and are not connected to (0 when we want none). */
@@ -159,10 +139,6 @@ export class SwarmConnector {
     // The tracker counts us too: as a seeder in `complete`, as a leecher in `incomplete`.
     const others = this.host.seeding() ? c.incomplete : c.complete + c.incomplete - 1
     return Math.max(0, Math.min(this.host.wantPeers(), others - this.host.connectedIds().length))
-  }
-
-  private peerIdBin(): string {
-    return hexToBinaryString(bytesToHex(this.peerId))
   }
 
   private pace(socket: TrackerSocket): AnnouncePace {
@@ -200,7 +176,7 @@ export class SwarmConnector {
       kind: Kind.Announce,
       action: 'announce',
       info_hash: this.infoHashBin,
-      peer_id: this.peerIdBin(),
+      peer_id: this.peerIdBin,
       numwant: offers.length > 0 ? offers.length : this.host.wantPeers(),
       offers,
       connected: this.host.connectedIds().map(hexToBinaryString),
@@ -212,120 +188,12 @@ export class SwarmConnector {
   /** The budget granted offer slots: create the offers now (not before) and announce them. */
   private async sendOffers(socket: TrackerSocket, leases: Lease[]): Promise<void> {
     if (this.stopped || !socket.connected) return leases.forEach((l) => l.release())
-    const offers = await this.makeOffers(socket, leases)
+    const offers = await this.offers.make(socket, leases)
     if (offers.length === 0) return
     if (this.stopped || !socket.connected) {
-      for (const o of offers) this.dropOffer(o.offer_id)
+      for (const o of offers) this.offers.drop(o.offer_id)
       return
     }
     this.sendAnnounce(socket, offers, 'update')
-  }
-
-  private async makeOffers(socket: TrackerSocket, leases: Lease[]): Promise<OutgoingOffer[]> {
-    const ice = await this.iceServers() // never rejects: host candidates only when it fails
-    const made = await Promise.all(
-      leases.map(async (lease) => {
-        if (this.stopped) return (lease.release(), null)
-        const signaller = createSignaller(true, ice)
-        lease.evict = () => signaller.destroy()
-        try {
-          const offer = await signaller.signal
-          if (lease.phase === 'released') throw new Error('evicted while gathering')
-          const offerId = randomBinaryId()
-          lease.evict = () => this.dropOffer(offerId)
-          const timer = setTimeout(() => this.dropOffer(offerId), OFFER_TTL_MS)
-          this.pending.set(offerId, { socket, signaller, timer, lease })
-          return { offer_id: offerId, offer: { type: 'offer' as const, sdp: offer.sdp } }
-        } catch {
-          signaller.destroy()
-          lease.release()
-          return null
-        }
-      }),
-    )
-    return made.filter((o) => o !== null)
-  }
-
-  /** Tear down an offer nobody answered (or that the budget evicted). */
-  private dropOffer(offerId: string): void {
-    const p = this.pending.get(offerId)
-    if (!p) return
-    this.pending.delete(offerId)
-    clearTimeout(p.timer)
-    p.signaller.destroy()
-    p.lease.release()
-  }
-
-  private async onOffer(socket: TrackerSocket, fromBin: string, offerId: string, sdp: string, name: string): Promise<void> {
-    const from = binaryStringToHex(fromBin)
-    if (this.stopped || this.host.wantPeers() <= 0 || !this.host.accepts(from)) return
-    // Not the offer budget: a peer that reaches us is real demand, only the tab's cap limits it.
-    const lease = this.budget.admit()
-    if (!lease) return
-    let signaller: Signaller
-    try {
-      signaller = createSignaller(false, await this.iceServers())
-      acceptSignal(signaller, { type: 'offer', sdp })
-    } catch {
-      return lease.release()
-    }
-    lease.evict = () => signaller.destroy()
-    try {
-      const answer = await signaller.signal
-      socket.send({
-        kind: Kind.Answer,
-        action: 'announce',
-        info_hash: this.infoHashBin,
-        peer_id: this.peerIdBin(),
-        to_peer_id: fromBin,
-        offer_id: offerId,
-        answer: { type: 'answer', sdp: answer.sdp },
-        ...(this.host.fields().peer_name ? { peer_name: this.host.fields().peer_name } : {}),
-      })
-      this.connect(signaller, from, name, lease, false)
-    } catch {
-      signaller.destroy()
-      lease.release()
-    }
-  }
-
-  private onAnswer(fromBin: string, offerId: string, sdp: string, name: string): void {
-    const pending = this.pending.get(offerId)
-    if (!pending) return
-    const from = binaryStringToHex(fromBin)
-    if (!this.host.accepts(from)) return this.dropOffer(offerId)
-    this.pending.delete(offerId)
-    clearTimeout(pending.timer)
-    const { signaller, lease } = pending
-    lease.answered()
-    lease.evict = () => signaller.destroy()
-    try {
-      acceptSignal(signaller, { type: 'answer', sdp })
-    } catch {
-      signaller.destroy()
-      return lease.release()
-    }
-    this.connect(signaller, from, name, lease, true)
-  }
-
-  private connect(signaller: Signaller, from: string, name: string, lease: Lease, weOffered: boolean): void {
-    const fail = () => {
-      signaller.destroy()
-      lease.release()
-    }
-    const timer = setTimeout(fail, CONNECT_TIMEOUT_MS)
-    signaller.connected.then(
-      (channel) => {
-        clearTimeout(timer)
-        channel.onClose(() => lease.release())
-        if (this.stopped || lease.phase === 'released' || !this.host.attach(channel, from, name, weOffered)) return channel.close()
-        lease.evict = () => channel.close()
-        lease.opened(() => this.host.activity(from))
-      },
-      () => {
-        clearTimeout(timer)
-        fail()
-      },
-    )
   }
 }
