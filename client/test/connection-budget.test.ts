@@ -152,3 +152,14 @@ test('a cancelled torrent gets no more slots', () => {
   assert.equal(b.grants, 0)
   assert.equal(budget.live, 0)
 })
+
+test('a torrent alone in line gets every offer it wants in one grant (one announce carries them all)', () => {
+  const { budget } = setup()
+  const alone = new Seeker(5)
+  budget.request(alone)
+  assert.deepEqual([alone.grants, alone.held.length], [1, 5])
+  // Behind it, the next asks for five and gets the three slots left, also at once.
+  const next = new Seeker(5)
+  budget.request(next)
+  assert.deepEqual([next.grants, next.held.length], [1, 3])
+})

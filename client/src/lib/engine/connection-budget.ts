@@ -181,7 +181,11 @@ export class ConnectionBudget {
       while (this.queue.length > 0 && this.free > 0) {
         const seeker = this.queue.shift()!
         this.queued.delete(seeker)
-        const n = Math.min(seeker.offersWanted(), this.limits.offersPerRound, this.free)
+        // Alone in line, a torrent takes what it wants in one turn: one announce then carries
+        // all its offers, and the tracker sends them to as many different peers (offers split
+        // over several announces were each sent to peers picked anew, often the same ones).
+        const share = this.queue.length > 0 ? this.limits.offersPerRound : Infinity
+        const n = Math.min(seeker.offersWanted(), share, this.free)
         if (n <= 0) continue
         const leases: Lease[] = []
         for (let i = 0; i < n; i++) {

@@ -40,6 +40,12 @@ interface PendingOffer {
 
 export class Offers {
   private readonly pending = new Map<string, PendingOffer>()
+  /**
+   * Offers granted and still gathering ICE, per tracker. They count as pending: the budget asks
+   * again at once whether a torrent wants more (round-robin turns), and before this count a
+   * torrent with three peers to reach took all eight offer slots of the tab.
+   */
+  private readonly making = new Map<TrackerSocket, number>()
   /** Set by the swarm when the torrent stops: nothing new is offered, answered or attached. */
   stopped = false
 
@@ -52,35 +58,49 @@ export class Offers {
 
   /** Offers sent on `socket` that nobody has answered yet. */
   pendingOn(socket: TrackerSocket): number {
-    let mine = 0
+    let mine = this.making.get(socket) ?? 0
     for (const p of this.pending.values()) if (p.socket === socket) mine++
     return mine
   }
 
   /** Creates one offer per granted lease (a lease whose offer fails is given back). */
   async make(socket: TrackerSocket, leases: Lease[]): Promise<OutgoingOffer[]> {
+    this.making.set(socket, (this.making.get(socket) ?? 0) + leases.length)
+    const made = (): void => {
+      const n = (this.making.get(socket) ?? 1) - 1
+      if (n > 0) this.making.set(socket, n)
+      else this.making.delete(socket)
+    }
     const ice = await this.iceServers() // never rejects: host candidates only when it fails
-    const made = await Promise.all(
+    const offers = await Promise.all(
       leases.map(async (lease) => {
-        if (this.stopped) return (lease.release(), null)
-        const signaller = createSignaller(true, ice)
-        lease.evict = () => signaller.destroy()
         try {
-          const offer = await signaller.signal
-          if (lease.phase === 'released') throw new Error('evicted while gathering')
-          const offerId = randomBinaryId()
-          lease.evict = () => this.drop(offerId)
-          const timer = setTimeout(() => this.drop(offerId), OFFER_TTL_MS)
-          this.pending.set(offerId, { socket, signaller, timer, lease })
-          return { offer_id: offerId, offer: { type: 'offer' as const, sdp: offer.sdp } }
-        } catch {
-          signaller.destroy()
-          lease.release()
-          return null
+          return await this.makeOne(socket, lease, ice)
+        } finally {
+          made()
         }
       }),
     )
-    return made.filter((o) => o !== null)
+    return offers.filter((o) => o !== null)
+  }
+
+  private async makeOne(socket: TrackerSocket, lease: Lease, ice: RTCIceServer[]): Promise<OutgoingOffer | null> {
+    if (this.stopped) return (lease.release(), null)
+    const signaller = createSignaller(true, ice)
+    lease.evict = () => signaller.destroy()
+    try {
+      const offer = await signaller.signal
+      if (lease.phase === 'released') throw new Error('evicted while gathering')
+      const offerId = randomBinaryId()
+      lease.evict = () => this.drop(offerId)
+      const timer = setTimeout(() => this.drop(offerId), OFFER_TTL_MS)
+      this.pending.set(offerId, { socket, signaller, timer, lease })
+      return { offer_id: offerId, offer: { type: 'offer' as const, sdp: offer.sdp } }
+    } catch {
+      signaller.destroy()
+      lease.release()
+      return null
+    }
   }
 
   /** Tear down an offer nobody answered (or that the budget evicted). */
