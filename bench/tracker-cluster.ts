@@ -9,24 +9,40 @@ import { connect } from 'node:net'
 import { freePort } from '../signal-tracker/test/redis-helpers'
 
 /** RSS in bytes and CPU seconds (user+system) of a process, from /proc. */
-export function procStat(pid: number): { rss: number; cpu: number } {
+export function procStat(pid: number): { rss: number; cpu: number; writes: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   const ticks = Number(fields[11]) + Number(fields[12]) // utime, stime (fields 14, 15)
-  return { rss, cpu: ticks / 100 }
+  return { rss, cpu: ticks / 100, writes: writeCalls(pid) }
+}
+
+/**
+ * The process's write system calls so far (`syscw` of /proc/<pid>/io: write, writev and the
+ * like, every socket write a tracker makes). Loopback TCP does the receiver's work inside the
+ * sender's write, so how many frames go out per write is a large part of a tracker's cost.
+ * NaN where /proc/<pid>/io cannot be read.
+ */
+function writeCalls(pid: number): number {
+  try {
+    return Number(/^syscw:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN)
+  } catch {
+    return NaN
+  }
 }
 
 /** Sums over several processes. */
-export function procsStat(pids: readonly number[]): { rss: number; cpu: number } {
+export function procsStat(pids: readonly number[]): { rss: number; cpu: number; writes: number } {
   let rss = 0
   let cpu = 0
+  let writes = 0
   for (const pid of pids) {
     const s = procStat(pid)
     rss += s.rss
     cpu += s.cpu
+    writes += s.writes
   }
-  return { rss, cpu }
+  return { rss, cpu, writes }
 }
 
 /** One RESP command, reply read whole (a bulk string may span several TCP reads). */

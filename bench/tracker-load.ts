@@ -121,14 +121,16 @@ interface Window {
   redisCpu: number
   /** Announces per second of redis-server CPU time (cluster targets; NaN otherwise). */
   perRedisCpuSecond: number
-  /** Raw totals of the window: announces answered, CPU seconds of all tracker processes, of Redis. */
-  announced: number; cpuSeconds: number; redisSeconds: number
+  /** Write system calls of the tracker processes (nodes + Redis) per announce answered. */
+  writesPerAnnounce: number
+  /** Raw totals of the window: announces answered, CPU seconds of all tracker processes, of Redis, their write calls. */
+  announced: number; cpuSeconds: number; redisSeconds: number; writes: number
 }
 /** The redis-server of the target being measured, if any: its CPU is also reported apart. */
 let redisPid = 0
 const EMPTY: Window = {
   seconds: 0, announces: NaN, relays: NaN, trackerCpu: NaN, genCpu: NaN, failures: 0, perCpuSecond: NaN, redisCpu: NaN, perRedisCpuSecond: NaN,
-  announced: NaN, cpuSeconds: NaN, redisSeconds: NaN,
+  writesPerAnnounce: NaN, announced: NaN, cpuSeconds: NaN, redisSeconds: NaN, writes: NaN,
 }
 
 /** Counts what happens during `ms`, along with both processes' CPU use. */
@@ -153,7 +155,8 @@ async function measure(gen: LoadGenerator, pid: readonly number[], ms: number): 
     trackerCpu: (p1.cpu - p0.cpu) / seconds,
     redisCpu: (r1 - r0) / seconds,
     perRedisCpuSecond: announced / (r1 - r0),
-    announced, cpuSeconds: p1.cpu - p0.cpu, redisSeconds: r1 - r0,
+    writesPerAnnounce: (p1.writes - p0.writes) / announced,
+    announced, cpuSeconds: p1.cpu - p0.cpu, redisSeconds: r1 - r0, writes: p1.writes - p0.writes,
     genCpu: (g1.user + g1.system) / 1e6 / seconds,
     failures: c1.failures - c0.failures,
   }
@@ -173,7 +176,7 @@ async function bestOf(gen: LoadGenerator, pid: readonly number[], windows: numbe
   for (let i = 0; i < windows; i++) all.push(await measure(gen, pid, ms))
   // TRACKER_WINDOWS=1: every window, not just the best (a diagnostic).
   if (process.env.TRACKER_WINDOWS === '1') {
-    for (const w of all) console.log(`   window: ${w.announces.toFixed(0)} announces/s, ${w.relays.toFixed(0)} relays/s, ${(w.announced / w.cpuSeconds).toFixed(0)} per CPU-second`)
+    for (const w of all) console.log(`   window: ${w.announces.toFixed(0)} announces/s, ${w.relays.toFixed(0)} relays/s, ${(w.announced / w.cpuSeconds).toFixed(0)} per CPU-second, ${w.writesPerAnnounce.toFixed(1)} write calls per announce`)
   }
   const best = { ...all.reduce((a, b) => (b.announces > a.announces ? b : a)) }
   const sum = (f: (w: Window) => number): number => all.reduce((a, w) => a + f(w), 0)
@@ -181,6 +184,7 @@ async function bestOf(gen: LoadGenerator, pid: readonly number[], windows: numbe
   best.perCpuSecond = sum((w) => w.announced) / sum((w) => w.cpuSeconds)
   best.redisCpu = sum((w) => w.redisSeconds) / sum((w) => w.seconds)
   best.perRedisCpuSecond = sum((w) => w.announced) / sum((w) => w.redisSeconds)
+  best.writesPerAnnounce = sum((w) => w.writes) / sum((w) => w.announced)
   return best
 }
 
@@ -259,7 +263,7 @@ async function run(target: Target): Promise<Result> {
       saturated = await bestOf(gen, pid, 3, ((SATURATE - 1) * 1000) / 3)
       stopSat()
       await gen.settle()
-      log(kind, `saturated ${saturated.announces.toFixed(0)} announces/s (${saturated.perCpuSecond.toFixed(0)} per CPU-second), ${saturated.relays.toFixed(0)} relays/s, tracker CPU ${(saturated.trackerCpu * 100).toFixed(0)}%, generator CPU ${(saturated.genCpu * 100).toFixed(0)}%`)
+      log(kind, `saturated ${saturated.announces.toFixed(0)} announces/s (${saturated.perCpuSecond.toFixed(0)} per CPU-second), ${saturated.relays.toFixed(0)} relays/s, tracker CPU ${(saturated.trackerCpu * 100).toFixed(0)}%, generator CPU ${(saturated.genCpu * 100).toFixed(0)}%, ${saturated.writesPerAnnounce.toFixed(1)} write calls per announce`)
     }
     const stopPlain = gen.saturate(WINDOW, false)
     await sleep(1000)
@@ -328,6 +332,7 @@ async function main(): Promise<void> {
   const theirsFlagged = byName('bittorrent-tracker, our flags')
   const floor = byName('ws-floor')
   const f0 = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(0))
+  const f1 = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(1))
   const pct = (n: number): string => (Number.isNaN(n) ? 'n/a' : `${f0(n * 100)}%`)
   const rows: [string, (r: Result) => string][] = [
     ['connections held', (r) => String(r.held)],
@@ -336,9 +341,11 @@ async function main(): Promise<void> {
     ['paced: relay latency p50 / p99 (ms)', (r) => (Number.isNaN(r.p50) ? 'n/a' : `${r.p50.toFixed(2)} / ${r.p99.toFixed(2)}`)],
     ['paced: cross-node relay latency p50 / p99 (ms)', (r) => (Number.isNaN(r.crossP50) ? 'n/a' : `${r.crossP50.toFixed(2)} / ${r.crossP99.toFixed(2)}`)],
     ['paced: tracker CPU (nodes + Redis, one core)', (r) => pct(r.paced.trackerCpu)],
+    ['paced: write system calls per announce (nodes + Redis)', (r) => f1(r.paced.writesPerAnnounce)],
     ['saturated: announces/s (5 offers each, all answered)', (r) => f0(r.saturated.announces)],
     ['saturated: announces per tracker CPU-second', (r) => f0(r.saturated.perCpuSecond)],
     ['saturated: relays/s', (r) => f0(r.saturated.relays)],
+    ['saturated: write system calls per announce (nodes + Redis, all windows)', (r) => f1(r.saturated.writesPerAnnounce)],
     ['saturated: tracker / generator CPU', (r) => `${pct(r.saturated.trackerCpu)} / ${pct(r.saturated.genCpu)}`],
     ['saturated: of which redis-server CPU (all windows)', (r) => pct(r.saturated.redisCpu)],
     ['saturated: announces per redis-server CPU-second', (r) => f0(r.saturated.perRedisCpuSecond)],
