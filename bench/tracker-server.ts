@@ -3,7 +3,8 @@
 //   node --expose-gc --import tsx bench/tracker-server.ts <tabswarm|tabswarm-redis|bittorrent-tracker|ws-floor> <interval s> [redis url]
 // stdout: "READY <port>"; stdin: "gc" -> runs a full GC and answers
 // "GC <warnings> <heapUsed> <heapTotal> <external> <arrayBuffers>" (bytes).
-// TRACKER_PROFILE_DIR: writes a CPU profile of the saturated phase there (a diagnostic).
+// TRACKER_PROFILE_DIR: writes a CPU profile of the saturated phase there (a diagnostic);
+// TRACKER_PROFILE_PACED: the same of 5 s of the paced phase (from 11 s after the first GC).
 
 import { createInterface } from 'node:readline'
 
@@ -63,8 +64,11 @@ let gcs = 0
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line === 'gc') {
     // The second full GC comes right before the saturated phase: a diagnostic CPU profile of
-    // it when TRACKER_PROFILE_DIR is set (TRACKER_PROFILE_S seconds, default 5).
-    if (++gcs === 2 && process.env.TRACKER_PROFILE_DIR) void profile(process.env.TRACKER_PROFILE_DIR, Number(process.env.TRACKER_PROFILE_S ?? 5))
+    // it when TRACKER_PROFILE_DIR is set (TRACKER_PROFILE_S seconds, default 5). The first comes
+    // before the peers connect (~4 s) and the paced phase's first interval (10 s).
+    const paced = process.env.TRACKER_PROFILE_PACED
+    if (++gcs === 1 && paced) setTimeout(() => void profile(paced, 5), 11_000)
+    if (gcs === 2 && process.env.TRACKER_PROFILE_DIR) void profile(process.env.TRACKER_PROFILE_DIR, Number(process.env.TRACKER_PROFILE_S ?? 5))
     gc?.()
     gc?.()
     const m = process.memoryUsage()
