@@ -1,7 +1,7 @@
 // Announces leave a node for Redis in batches: every announce handled in one event-loop turn
-// (up to MAX_BATCH) goes in ONE tsAnnounceMany call, sent when the turn's I/O is done
-// (setImmediate, as the outbox and the gateway's uncorking do). Under load a turn handles
-// dozens of announces; as separate calls each cost a command object, a promise, a callback
+// (up to MAX_BATCH) goes in ONE tsAnnounceMany call, sent when the turn's I/O is done (the
+// link's atTurnEnd: in one write with the turn's relay batches, turn-end.ts). Under load a
+// turn handles dozens of announces; as separate calls each cost a command object, a promise, a callback
 // and Redis's per-call dispatch. A batch is capped because Redis runs a script atomically:
 // 64 announces hold it for about 2 ms. Each queued announce counts in flight from the moment
 // it is queued, so the gateway's intake (backpressure.ts) sees it at once.
@@ -31,7 +31,7 @@ export class AnnounceBatcher {
     if (this.queue.length >= MAX_BATCH) this.flush()
     else if (!this.scheduled) {
       this.scheduled = true
-      setImmediate(this.flushLater)
+      this.link.atTurnEnd(this.flushLater)
     }
   }
 

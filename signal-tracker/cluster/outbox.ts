@@ -1,8 +1,8 @@
 // Relays leave a node in batches: every message for one node produced in an event-loop turn
 // (the offers of all announce replies Redis just answered, the answers read from every socket)
-// goes out as ONE publish, sent when the turn's I/O is done (setImmediate, the same moment the
-// gateway uncorks its sockets). A message per PUBLISH cost each relay a client command, a Redis
-// command and a subscriber event on the other side; under a saturated closed loop that per-relay
+// goes out as ONE publish, sent when the turn's I/O is done (the link's atTurnEnd, in the same
+// write as the turn's announce batch; the same moment the gateway uncorks its sockets). A
+// message per PUBLISH cost each relay a client command, a Redis command and a subscriber event on the other side; under a saturated closed loop that per-relay
 // overhead, and the commands queued behind it, grew faster than the work and two nodes stalled
 // (BENCHMARKS.md, "Tracker cluster on Redis"). Batching adds no timer, so no latency when idle.
 // A batch is closed at MAX_BATCH characters, though: a turn that answers thousands of announces
@@ -46,7 +46,7 @@ export class Outbox {
     if (offer) box.offers++
     if (!this.scheduled) {
       this.scheduled = true
-      setImmediate(this.flush)
+      this.link.atTurnEnd(this.flush)
     }
   }
 

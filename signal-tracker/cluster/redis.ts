@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis'
 import { InFlight } from '../backpressure'
 import { SCRIPTS } from './scripts'
+import { TurnEnd, type Corkable } from './turn-end'
 import type { ScriptName } from './scripts'
 
 export type Arg = string | number
@@ -26,6 +27,8 @@ export interface RedisLink {
   batch(ops: Op[]): Promise<unknown[]>
   /** Resolves with the number of subscribers that got it (0: nobody listens there). */
   publish(channel: string, message: string): Promise<number>
+  /** Runs `fn` at the end of this turn, its writes to Redis in one syscall (turn-end.ts). */
+  atTurnEnd(fn: () => void): void
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>
   /** Called with false when the connection drops, true when it is ready again. */
   onChange(fn: (up: boolean) => void): void
@@ -47,10 +50,12 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
     // Commands issued in one event-loop turn leave in one write and are read by Redis in one
     // read: under load that halves the syscalls, the larger part of a command's cost.
     enableAutoPipelining: true,
-    // Except PUBLISH: the outbox already sends one per node per turn, and an auto-pipelined
-    // one would wait for the pipeline in flight (a round trip, more under load) before it
-    // even leaves: a cross-node relay took that wait twice, offer and answer.
-    autoPipeliningIgnoredCommands: ['publish'],
+    // Except PUBLISH and the announce scripts: the outbox already sends one publish per node
+    // per turn, the batcher one script call per turn (both at atTurnEnd, in one write), and
+    // an auto-pipelined command would wait for the pipeline in flight (a round trip, more
+    // under load) before it even leaves, then for another turn of the event loop: a
+    // cross-node relay took that wait twice, offer and answer.
+    autoPipeliningIgnoredCommands: ['publish', 'tsAnnounce', 'tsAnnounceMany'],
   }
   const cmd = new Redis(url, { ...common, connectionName: 'tabswarm' }) as Scripted
   // The subscriber queues its SUBSCRIBE until connected (however long Redis takes to come up)
@@ -110,6 +115,7 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
     return out.map(([err, reply]) => err ?? reply)
   }
   const inFlight = new InFlight()
+  const turnEnd = new TurnEnd(() => (cmd as unknown as { stream?: Corkable }).stream)
   return {
     get up() { return up },
     ready,
@@ -121,6 +127,7 @@ export function connectRedis(url: string, connectTimeoutMs = 3000): RedisLink {
       const n: unknown = await inFlight.track(cmd.publish(channel, message))
       return typeof n === 'number' ? n : 0
     },
+    atTurnEnd: (fn) => turnEnd.add(fn),
     async subscribe(channel, onMessage) {
       handlers.set(channel, onMessage)
       await sub.subscribe(channel)

@@ -16,6 +16,7 @@ function fakeLink(): { link: RedisLink; calls: Call[] } {
     run(script: string, keys: string[], args: Arg[]): Promise<unknown> {
       return new Promise((resolve, reject) => calls.push({ script, keys, args, answer: resolve, refuse: () => reject(new Error('down')) }))
     },
+    atTurnEnd: (fn: () => void) => setImmediate(fn),
   } as unknown as RedisLink
   return { link, calls }
 }

@@ -12,6 +12,7 @@ function fakeLink(subscribers: number): { link: RedisLink; sent: { channel: stri
   const sent: { channel: string; payload: string }[] = []
   const link = {
     publish: async (channel: string, payload: string) => { sent.push({ channel, payload }); return subscribers },
+    atTurnEnd: (fn: () => void) => setImmediate(fn),
   } as unknown as RedisLink
   return { link, sent }
 }
