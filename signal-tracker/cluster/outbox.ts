@@ -3,7 +3,8 @@
 // goes out as ONE publish, sent when the turn's I/O is done (the link's atTurnEnd, in the same
 // write as the turn's announce batch; the same moment the gateway uncorks its sockets). A
 // message per PUBLISH cost each relay a client command, a Redis command and a subscriber
-// event on the other side; under a saturated closed loop that per-relay overhead, and the commands queued behind it, grew faster than the work and two nodes stalled
+// event on the other side; under a saturated closed loop that per-relay overhead, and the
+// commands queued behind it, grew faster than the work and two nodes stalled
 // (BENCHMARKS.md, "Tracker cluster on Redis"). Batching adds no timer, so no latency when idle.
 // A batch is closed at MAX_BATCH characters, though: a turn that answers thousands of announces
 // at once (a burst) once made one publish of several MB, which Redis took 146 ms to copy to the
