@@ -34,9 +34,9 @@ import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { trackerNodeFlags } from '../scripts/node-flags.mjs'
 import { procsStat, startBenchRedis } from './tracker-cluster'
+import { bestOf, EMPTY, measure, percentile, sleep, type Window } from './tracker-window'
 import type { BenchRedis } from './tracker-cluster'
 import { LoadGenerator } from './tracker-gen'
-import type { Counters } from './tracker-gen'
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d)
 const PEERS = env('PEERS', 10_000)
@@ -109,89 +109,6 @@ async function startTracker(kind: string, flags: readonly string[], redisUrl = '
   }
 }
 
-const procStat = procsStat
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-interface Window {
-  seconds: number; announces: number; relays: number; trackerCpu: number; genCpu: number; failures: number
-  /** Announces per second of tracker CPU time: capacity of one full core, robust to sharing. */
-  perCpuSecond: number
-  /** The redis-server's share of trackerCpu (cluster targets; NaN otherwise). */
-  redisCpu: number
-  /** Announces per second of redis-server CPU time (cluster targets; NaN otherwise). */
-  perRedisCpuSecond: number
-  /** Write system calls of the tracker processes (nodes + Redis) per announce answered. */
-  writesPerAnnounce: number
-  /** Raw totals of the window: announces answered, CPU seconds of all tracker processes, of Redis, their write calls. */
-  announced: number; cpuSeconds: number; redisSeconds: number; writes: number
-}
-/** The redis-server of the target being measured, if any: its CPU is also reported apart. */
-let redisPid = 0
-const EMPTY: Window = {
-  seconds: 0, announces: NaN, relays: NaN, trackerCpu: NaN, genCpu: NaN, failures: 0, perCpuSecond: NaN, redisCpu: NaN, perRedisCpuSecond: NaN,
-  writesPerAnnounce: NaN, announced: NaN, cpuSeconds: NaN, redisSeconds: NaN, writes: NaN,
-}
-
-/** Counts what happens during `ms`, along with both processes' CPU use. */
-async function measure(gen: LoadGenerator, pid: readonly number[], ms: number): Promise<Window> {
-  const c0: Counters = gen.snapshot()
-  const p0 = procStat(pid)
-  const r0 = redisPid ? procStat([redisPid]).cpu : NaN
-  const g0 = process.cpuUsage()
-  const t0 = performance.now()
-  await sleep(ms)
-  const seconds = (performance.now() - t0) / 1000
-  const c1 = gen.snapshot()
-  const p1 = procStat(pid)
-  const r1 = redisPid ? procStat([redisPid]).cpu : NaN
-  const g1 = process.cpuUsage(g0)
-  const announced = c1.announcesAnswered - c0.announcesAnswered
-  return {
-    seconds,
-    perCpuSecond: announced / (p1.cpu - p0.cpu),
-    announces: announced / seconds,
-    relays: (c1.offersReceived - c0.offersReceived + c1.answersReceived - c0.answersReceived) / seconds,
-    trackerCpu: (p1.cpu - p0.cpu) / seconds,
-    redisCpu: (r1 - r0) / seconds,
-    perRedisCpuSecond: announced / (r1 - r0),
-    writesPerAnnounce: (p1.writes - p0.writes) / announced,
-    announced, cpuSeconds: p1.cpu - p0.cpu, redisSeconds: r1 - r0, writes: p1.writes - p0.writes,
-    genCpu: (g1.user + g1.system) / 1e6 / seconds,
-    failures: c1.failures - c0.failures,
-  }
-}
-
-/**
- * The best of several short windows: other work on these cores comes and goes, and a window it
- * hit understates what the tracker can do. Every target gets the same treatment.
- * Per CPU-second figures, though, are over all the windows together: CPU time is little moved by
- * outside load, and a cluster target works in waves (Redis runs a burst of announce scripts, then
- * the nodes deliver their replies and relays), so the window with the most replies was often one
- * whose Redis work had been done in the window before: redis-server CPU 0%, announces per Redis
- * CPU-second "Infinity", and the nodes' per CPU-second figure inflated alike.
- */
-async function bestOf(gen: LoadGenerator, pid: readonly number[], windows: number, ms: number): Promise<Window> {
-  const all: Window[] = []
-  for (let i = 0; i < windows; i++) all.push(await measure(gen, pid, ms))
-  // TRACKER_WINDOWS=1: every window, not just the best (a diagnostic).
-  if (process.env.TRACKER_WINDOWS === '1') {
-    for (const w of all) console.log(`   window: ${w.announces.toFixed(0)} announces/s, ${w.relays.toFixed(0)} relays/s, ${(w.announced / w.cpuSeconds).toFixed(0)} per CPU-second, ${w.writesPerAnnounce.toFixed(1)} write calls per announce`)
-  }
-  const best = { ...all.reduce((a, b) => (b.announces > a.announces ? b : a)) }
-  const sum = (f: (w: Window) => number): number => all.reduce((a, w) => a + f(w), 0)
-  best.failures = sum((w) => w.failures)
-  best.perCpuSecond = sum((w) => w.announced) / sum((w) => w.cpuSeconds)
-  best.redisCpu = sum((w) => w.redisSeconds) / sum((w) => w.seconds)
-  best.perRedisCpuSecond = sum((w) => w.announced) / sum((w) => w.redisSeconds)
-  best.writesPerAnnounce = sum((w) => w.writes) / sum((w) => w.announced)
-  return best
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN
-}
-
 interface Result {
   kind: string; held: number; connectS: number; paced: Window; p50: number; p99: number
   /** Relays whose two peers are on different nodes (two-node targets only). */
@@ -218,7 +135,7 @@ async function run(target: Target): Promise<Result> {
   // CPU counts every process doing tracker work: the nodes and Redis.
   const pid = [...nodes.map((n) => n.child.pid!), ...(redis ? [redis.pid] : [])]
   const nodePids = nodes.map((n) => n.child.pid!)
-  redisPid = redis?.pid ?? 0
+  const redisPid = redis?.pid ?? 0
   const gcAll = async (): Promise<HeapFigures> => {
     const hs = await Promise.all(nodes.map((n) => n.gc()))
     return hs.reduce((a, b) => ({ heapUsed: a.heapUsed + b.heapUsed, heapTotal: a.heapTotal + b.heapTotal, external: a.external + b.external, arrayBuffers: a.arrayBuffers + b.arrayBuffers }))
@@ -227,7 +144,7 @@ async function run(target: Target): Promise<Result> {
   try {
     await sleep(300)
     const heapIdle = await t.gc()
-    const rssIdle = procStat(nodePids).rss
+    const rssIdle = procsStat(nodePids).rss
     const redisIdle = redis ? await redis.usedMemory() : NaN
     const gen = new LoadGenerator(nodes.map((n) => n.port), PEERS, SWARMS)
     const c0 = performance.now()
@@ -238,7 +155,7 @@ async function run(target: Target): Promise<Result> {
     const stopPaced = gen.paced(INTERVAL * 1000)
     await sleep(INTERVAL * 1000) // every peer has joined and announced once
     gen.recordLatency = true
-    const paced = await measure(gen, pid, (STEADY - INTERVAL) * 1000)
+    const paced = await measure(gen, pid, (STEADY - INTERVAL) * 1000, redisPid)
     gen.recordLatency = false
     stopPaced()
     await gen.settle()
@@ -250,7 +167,7 @@ async function run(target: Target): Promise<Result> {
     log(kind, `paced ${paced.announces.toFixed(0)} announces/s, ${paced.relays.toFixed(0)} relays/s, tracker CPU ${(paced.trackerCpu * 100).toFixed(0)}%, p50/p99 ${percentile(lat, 0.5).toFixed(1)}/${percentile(lat, 0.99).toFixed(1)} ms`)
 
     const heapLoaded = await t.gc()
-    const rssLoaded = procStat(nodePids).rss
+    const rssLoaded = procsStat(nodePids).rss
     const mib = (n: number): string => (n / 1048576).toFixed(0)
     log(kind, `after a full GC, idle → loaded (MiB): RSS ${mib(rssIdle)} → ${mib(rssLoaded)}, JS heap used ${mib(heapIdle.heapUsed)} → ${mib(heapLoaded.heapUsed)}, ` +
       `committed ${mib(heapIdle.heapTotal)} → ${mib(heapLoaded.heapTotal)}, external ${mib(heapIdle.external)} → ${mib(heapLoaded.external)}`)
@@ -260,14 +177,14 @@ async function run(target: Target): Promise<Result> {
     if (relays) {
       const stopSat = gen.saturate(WINDOW, true)
       await sleep(1000)
-      saturated = await bestOf(gen, pid, 3, ((SATURATE - 1) * 1000) / 3)
+      saturated = await bestOf(gen, pid, 3, ((SATURATE - 1) * 1000) / 3, redisPid)
       stopSat()
       await gen.settle()
       log(kind, `saturated ${saturated.announces.toFixed(0)} announces/s (${saturated.perCpuSecond.toFixed(0)} per CPU-second), ${saturated.relays.toFixed(0)} relays/s, tracker CPU ${(saturated.trackerCpu * 100).toFixed(0)}%, generator CPU ${(saturated.genCpu * 100).toFixed(0)}%, ${saturated.writesPerAnnounce.toFixed(1)} write calls per announce`)
     }
     const stopPlain = gen.saturate(WINDOW, false)
     await sleep(1000)
-    const plain = await bestOf(gen, pid, 3, 2000)
+    const plain = await bestOf(gen, pid, 3, 2000, redisPid)
     stopPlain()
     await gen.settle()
     log(kind, `announce-only ${plain.announces.toFixed(0)} announces/s (${plain.perCpuSecond.toFixed(0)} per CPU-second), tracker CPU ${(plain.trackerCpu * 100).toFixed(0)}%, generator CPU ${(plain.genCpu * 100).toFixed(0)}%`)
