@@ -5,8 +5,6 @@
 import { procsStat } from './tracker-cluster'
 import type { Counters, LoadGenerator } from './tracker-gen'
 
-const procStat = procsStat
-
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 export interface Window {
@@ -30,15 +28,15 @@ export const EMPTY: Window = {
 /** Counts what happens during `ms`, along with both processes' CPU use. */
 export async function measure(gen: LoadGenerator, pid: readonly number[], ms: number, redisPid = 0): Promise<Window> {
   const c0: Counters = gen.snapshot()
-  const p0 = procStat(pid)
-  const r0 = redisPid ? procStat([redisPid]).cpu : NaN
+  const p0 = procsStat(pid)
+  const r0 = redisPid ? procsStat([redisPid]).cpu : NaN
   const g0 = process.cpuUsage()
   const t0 = performance.now()
   await sleep(ms)
   const seconds = (performance.now() - t0) / 1000
   const c1 = gen.snapshot()
-  const p1 = procStat(pid)
-  const r1 = redisPid ? procStat([redisPid]).cpu : NaN
+  const p1 = procsStat(pid)
+  const r1 = redisPid ? procsStat([redisPid]).cpu : NaN
   const g1 = process.cpuUsage(g0)
   const announced = c1.announcesAnswered - c0.announcesAnswered
   return {
