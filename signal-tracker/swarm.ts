@@ -172,11 +172,13 @@ export class TrackerState implements TrackerCore {
     s.nameFromSeeder = seeder
   }
 
-  // The sender and its `connected` list, read by `eligible` during one pick (no closures per call).
+  // The sender, its `connected` list and whether it seeds, read by `eligible` during one pick
+  // (no closures per call). Two seeders have nothing to trade: a seeder's offers go to leechers.
   private pickFor: Peer | null = null
   private pickExcluding: string[] | undefined = undefined
+  private pickSeeder = false
   private readonly eligible = (c: Membership): boolean =>
-    c.peer !== this.pickFor && c.peer.sink.isOpen &&
+    c.peer !== this.pickFor && c.peer.sink.isOpen && !(this.pickSeeder && c.seeder) &&
     (this.pickExcluding === undefined || !this.pickExcluding.includes(c.peer.id))
   private readonly weight = (c: Membership): number => uploadWeight(c.peer.uploaded)
 
@@ -205,6 +207,7 @@ export class TrackerState implements TrackerCore {
     const want = Math.min(msg.offers.length, msg.numwant ?? msg.offers.length)
     this.pickFor = sender
     this.pickExcluding = msg.connected
+    this.pickSeeder = m.seeder
     const targets = pickWeighted(m.swarm.members, want, this.eligible, this.weight, this.picked)
     this.pickFor = null
     this.pickExcluding = undefined

@@ -12,7 +12,8 @@
 // separated by '\n'. Drops at most 64 expired members per call first: bounded work, and an
 // active swarm sheds its dead weight over a few announces. Adds or refreshes the peer, counts a
 // completion, records the file's name, and returns one string "complete\nincomplete" followed
-// by "\nid\nroute head" for up to `pool` random live other members (the head is the route's
+// by "\nid\nroute head" for up to `pool` random live other members, leechers only when the
+// announcer seeds (the head is the route's
 // "node|conn|uploaded": all the caller's weighted pick and relay need).
 const ANNOUNCE_FN = `
 local function announce(P, S, R, I, packed)
@@ -60,9 +61,11 @@ local function announce(P, S, R, I, packed)
     local cands = redis.call('ZRANDMEMBER', P, pool)
     local routes = redis.call('HMGET', R, unpack(cands))
     local scores = redis.call('ZMSCORE', P, unpack(cands))
+    -- Two seeders have nothing to trade: a seeder's offers go to leechers only.
+    local seeding = seeder and redis.call('ZMSCORE', S, unpack(cands)) or {}
     local t = tonumber(now)
     for k = 1, #cands do
-      if cands[k] ~= id and routes[k] and scores[k] and tonumber(scores[k]) >= t then
+      if cands[k] ~= id and routes[k] and scores[k] and tonumber(scores[k]) >= t and not seeding[k] then
         local head = string.match(routes[k], '^[^|]*|[^|]*|[^|]*')
         if head then
           out[#out + 1] = cands[k]

@@ -245,6 +245,27 @@ describe(name, () => {
     await Promise.all(peers.map((p) => p.close()))
   }))
 
+  test("a seeder's offers go to leechers, never to other seeders", () => withTracker({}, async (t) => {
+    const peers = await Promise.all([0, 1, 2].map(() => TestClient.connect(t.wsUrl)))
+    const [seeder, otherSeeder, leecher] = peers as [TestClient, TestClient, TestClient]
+    otherSeeder.send(announce(H, id('s1'), { event: 'completed', left: 0 }))
+    await otherSeeder.next(isAnnounceResponse)
+    leecher.send(announce(H, id('l1')))
+    await leecher.next(isAnnounceResponse)
+    for (let round = 0; round < 10; round++) {
+      seeder.send(announce(H, id('s0'), { left: 0, offers: offers(2), numwant: 2 }))
+      await seeder.next(isAnnounceResponse)
+    }
+    // A leecher's offers still reach seeders.
+    leecher.send(announce(H, id('l1'), { offers: offers(2), numwant: 2 }))
+    await leecher.next(isAnnounceResponse)
+    await Promise.all(peers.map((p) => p.flush()))
+    assert.equal(otherSeeder.queued(isOffer).filter((f) => f.peer_id === id('s0')).length, 0)
+    assert.equal(leecher.queued(isOffer).length, 10, 'one offer per announce: the only leecher')
+    assert.equal(seeder.queued(isOffer).length + otherSeeder.queued(isOffer).length, 2, "the leecher's two offers reach both seeders")
+    await Promise.all(peers.map((p) => p.close()))
+  }))
+
   test('a consumer that stops reading is cut off instead of buffering without bound', () => withTracker({ maxBufferedBytes: 64 * 1024, rateLimit: false }, async (t) => {
     const a = await TestClient.connect(t.wsUrl)
     const raw = (a.ws as unknown as { _socket: { pause(): void } })._socket
