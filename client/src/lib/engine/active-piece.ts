@@ -12,6 +12,8 @@ export class ActivePiece {
   readonly blockCount: number
   private readonly state: Uint8Array
   private readonly askedOf = new Map<number, Set<string>>()
+  /** When each block was last asked of a peer (performance.now()). */
+  private readonly askedAt: Float64Array
   received = 0
   /** When the first block was asked for (performance.now()): a deadline piece can be late. */
   readonly startedAt = performance.now()
@@ -25,6 +27,7 @@ export class ActivePiece {
     this.bytes = new Uint8Array(length)
     this.blockCount = blocksInPiece(length)
     this.state = new Uint8Array(this.blockCount)
+    this.askedAt = new Float64Array(this.blockCount)
   }
 
   blockLength(block: number): number {
@@ -33,14 +36,17 @@ export class ActivePiece {
 
   /**
    * Next block to ask this peer for; in endgame also blocks already asked of others, but of at
-   * most `maxAsks` peers in all.
+   * most `maxAsks` peers in all, unless its last ask is over `lateMs` old (every peer asked may
+   * have gone silent).
    */
-  nextBlock(peer: string, endgame: boolean, maxAsks = Infinity): number {
+  nextBlock(peer: string, endgame: boolean, maxAsks = Infinity, lateMs = Infinity): number {
     for (let b = 0; b < this.blockCount; b++) if (this.state[b] === MISSING) return b
     if (!endgame) return -1
+    const now = performance.now()
     for (let b = 0; b < this.blockCount; b++) {
       const asked = this.askedOf.get(b)
-      if (this.state[b] === REQUESTED && !asked?.has(peer) && (asked?.size ?? 0) < maxAsks) return b
+      if (this.state[b] !== REQUESTED || asked?.has(peer)) continue
+      if ((asked?.size ?? 0) < maxAsks || now - this.askedAt[b]! > lateMs) return b
     }
     return -1
   }
@@ -55,6 +61,7 @@ export class ActivePiece {
     let set = this.askedOf.get(block)
     if (!set) this.askedOf.set(block, (set = new Set()))
     set.add(peer)
+    this.askedAt[block] = performance.now()
   }
 
   /**
