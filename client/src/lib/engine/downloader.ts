@@ -9,6 +9,7 @@ import type { Peer } from './peer'
 import { PiecePicker } from './picker'
 import { DEADLINE, type PiecePriorities } from './priority'
 import type { TokenBucket } from './rate'
+import { RequestMoves } from './request-moves'
 
 export interface DownloaderHost {
   readonly info: TorrentInfo
@@ -71,6 +72,7 @@ export class Downloader {
   /** Verified bytes downloaded since this torrent was opened (not counting discarded ones). */
   verifiedBytes = 0
   failedPieces = 0
+  private readonly moves = new RequestMoves({ active: this.active, peers: () => this.host.peers(), fill: (peer) => this.fill(peer) })
 
   constructor(private readonly host: DownloaderHost) {
     this.picker = new PiecePicker(host.info.pieceCount, host.priorities)
@@ -216,50 +218,14 @@ export class Downloader {
     this.fill(peer)
   }
 
-  /**
-   * A peer announced a piece we have asked others for but received nothing of yet. Move the
-   * request to it when it has room and the peer we asked is a seed (a seed's upload is the
-   * swarm's scarce resource: what a neighbour holds should come from the neighbour) or is no
-   * faster. Otherwise every leecher keeps waiting on a slow seed for pieces its neighbours
-   * already hold, and the seed sends each of them several times.
-   */
+  /** A peer announced piece `index`: requests for it may move to that peer (request-moves.ts). */
   onHave(peer: Peer, index: number): void {
-    const piece = this.active.get(index)
-    if (!piece || piece.received > 0 || peer.peerChoking) return
-    const roomy = peer.outstandingCount < peer.pipelineDepth(BLOCK_SIZE)
-    const rate = peer.down.rate()
-    const moved: Peer[] = []
-    for (const other of this.host.peers()) {
-      const asked = other === peer ? undefined : other.outstanding.get(index)
-      if (!asked) continue
-      // From a seed always (even past the announcer's pipeline depth: one piece more is
-      // cheap, a duplicate from the seed is not); from a leecher only if it is no faster.
-      const seed = !!other.bits?.isComplete()
-      if (!seed && (!roomy || other.down.rate() > rate)) continue
-      for (const r of [...asked.values()]) {
-        other.takeOutstanding(index, r.begin)
-        other.session.send({ type: 'cancel', index, begin: r.begin, length: r.length })
-        piece.release(r.begin / BLOCK_SIZE, other.id)
-      }
-      moved.push(other)
-    }
-    if (moved.length === 0) return
-    // The announcer takes the freed blocks at once; then the others refill elsewhere.
-    for (let block = piece.nextBlock(peer.id, false); block >= 0; block = piece.nextBlock(peer.id, false)) {
-      const length = piece.blockLength(block)
-      piece.markRequested(block, peer.id)
-      peer.addOutstanding({ index, begin: block * BLOCK_SIZE, length })
-      peer.session.send({ type: 'request', index, begin: block * BLOCK_SIZE, length })
-    }
-    for (const other of moved) this.fill(other)
+    this.moves.toAnnouncer(peer, index)
   }
 
   /**
-   * A new deadline (the player seeked): pieces started for later give way. Their requests are
-   * cancelled, so the peers' queues serve the new position first instead of the old read-ahead
-   * (a capped seed otherwise spends half a second on bytes nobody waits for). A piece with no
-   * byte yet goes back to the picker; one partly received keeps its bytes and asks for the rest
-   * once the deadline pieces are asked for (deadline blocks come first in nextBlock).
+   * A new deadline (the player seeked): pieces started for later give way, and its first
+   * JUMP_BYTES are asked at once (request-moves.ts, jumpBlock).
    */
   yieldToDeadline(first: number, last: number): void {
     // Only when the piece the player reads next, the deadline's first, is missing and not being
@@ -272,19 +238,7 @@ export class Downloader {
     if (have.has(first) || this.finishing.has(first) || this.active.has(first)) return
     const span = Math.max(1, Math.ceil(JUMP_BYTES / this.host.info.pieceLength))
     this.jump = { first, last: Math.min(last, first + span - 1), until: performance.now() + JUMP_MS }
-    for (const [index, piece] of this.active) {
-      if (index >= first && index <= last) continue
-      for (const peer of this.host.peers()) {
-        const asked = peer.outstanding.get(index)
-        if (!asked) continue
-        for (const r of [...asked.values()]) {
-          peer.takeOutstanding(index, r.begin)
-          peer.session.send({ type: 'cancel', index, begin: r.begin, length: r.length })
-          piece.release(r.begin / BLOCK_SIZE, peer.id)
-        }
-      }
-      if (piece.received === 0) this.active.delete(index)
-    }
+    this.moves.outside(first, last)
   }
 
   private cancelFrom(peerId: string, index: number, begin: number, length: number): void {
