@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { freePort } from '../signal-tracker/test/redis-helpers'
 
-/** RSS in bytes and CPU seconds (user+system) of a process, from /proc. */
-export function procStat(pid: number): { rss: number; cpu: number; writes: number } {
+/** RSS in bytes, CPU seconds (user+system, and system alone) of a process, from /proc. */
+export function procStat(pid: number): { rss: number; cpu: number; sys: number; writes: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   const ticks = Number(fields[11]) + Number(fields[12]) // utime, stime (fields 14, 15)
-  return { rss, cpu: ticks / 100, writes: writeCalls(pid) }
+  return { rss, cpu: ticks / 100, sys: Number(fields[12]) / 100, writes: writeCalls(pid) }
 }
 
 /**
@@ -32,17 +32,19 @@ function writeCalls(pid: number): number {
 }
 
 /** Sums over several processes. */
-export function procsStat(pids: readonly number[]): { rss: number; cpu: number; writes: number } {
+export function procsStat(pids: readonly number[]): { rss: number; cpu: number; sys: number; writes: number } {
   let rss = 0
   let cpu = 0
+  let sys = 0
   let writes = 0
   for (const pid of pids) {
     const s = procStat(pid)
     rss += s.rss
     cpu += s.cpu
+    sys += s.sys
     writes += s.writes
   }
-  return { rss, cpu, writes }
+  return { rss, cpu, sys, writes }
 }
 
 /** One RESP command, reply read whole (a bulk string may span several TCP reads). */

@@ -34,7 +34,7 @@ import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { trackerNodeFlags } from '../scripts/node-flags.mjs'
 import { procsStat, startBenchRedis } from './tracker-cluster'
-import { bestOf, EMPTY, measure, percentile, sleep, type Window } from './tracker-window'
+import { bestOf, cpuPerAnnounce, EMPTY, measure, percentile, sleep, type Window } from './tracker-window'
 import type { BenchRedis } from './tracker-cluster'
 import { LoadGenerator } from './tracker-gen'
 
@@ -156,6 +156,7 @@ async function run(target: Target): Promise<Result> {
     await sleep(INTERVAL * 1000) // every peer has joined and announced once
     gen.recordLatency = true
     const paced = await measure(gen, pid, (STEADY - INTERVAL) * 1000, redisPid)
+    if (process.env.TRACKER_WINDOWS === '1') console.log(`   paced: ${cpuPerAnnounce(paced)}`)
     gen.recordLatency = false
     stopPaced()
     await gen.settle()

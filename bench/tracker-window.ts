@@ -19,10 +19,17 @@ export interface Window {
   writesPerAnnounce: number
   /** Raw totals of the window: announces answered, CPU seconds of all tracker processes, of Redis, their write calls. */
   announced: number; cpuSeconds: number; redisSeconds: number; writes: number
+  /** CPU seconds of the tracker processes spent in the kernel (system time). */
+  sysSeconds: number
 }
 export const EMPTY: Window = {
   seconds: 0, announces: NaN, relays: NaN, trackerCpu: NaN, genCpu: NaN, failures: 0, perCpuSecond: NaN, redisCpu: NaN, perRedisCpuSecond: NaN,
-  writesPerAnnounce: NaN, announced: NaN, cpuSeconds: NaN, redisSeconds: NaN, writes: NaN,
+  writesPerAnnounce: NaN, announced: NaN, cpuSeconds: NaN, redisSeconds: NaN, writes: NaN, sysSeconds: NaN,
+}
+
+/** "N µs CPU per announce of which M µs in the kernel" (TRACKER_WINDOWS=1 diagnostics). */
+export function cpuPerAnnounce(w: Window): string {
+  return `${((1e6 * w.cpuSeconds) / w.announced).toFixed(0)} µs CPU per announce of which ${((1e6 * w.sysSeconds) / w.announced).toFixed(0)} µs in the kernel`
 }
 
 /** Counts what happens during `ms`, along with both processes' CPU use. */
@@ -48,7 +55,7 @@ export async function measure(gen: LoadGenerator, pid: readonly number[], ms: nu
     redisCpu: (r1 - r0) / seconds,
     perRedisCpuSecond: announced / (r1 - r0),
     writesPerAnnounce: (p1.writes - p0.writes) / announced,
-    announced, cpuSeconds: p1.cpu - p0.cpu, redisSeconds: r1 - r0, writes: p1.writes - p0.writes,
+    announced, cpuSeconds: p1.cpu - p0.cpu, redisSeconds: r1 - r0, writes: p1.writes - p0.writes, sysSeconds: p1.sys - p0.sys,
     genCpu: (g1.user + g1.system) / 1e6 / seconds,
     failures: c1.failures - c0.failures,
   }
@@ -68,7 +75,7 @@ export async function bestOf(gen: LoadGenerator, pid: readonly number[], windows
   for (let i = 0; i < windows; i++) all.push(await measure(gen, pid, ms, redisPid))
   // TRACKER_WINDOWS=1: every window, not just the best (a diagnostic).
   if (process.env.TRACKER_WINDOWS === '1') {
-    for (const w of all) console.log(`   window: ${w.announces.toFixed(0)} announces/s, ${w.relays.toFixed(0)} relays/s, ${(w.announced / w.cpuSeconds).toFixed(0)} per CPU-second, ${w.writesPerAnnounce.toFixed(1)} write calls per announce`)
+    for (const w of all) console.log(`   window: ${w.announces.toFixed(0)} announces/s, ${w.relays.toFixed(0)} relays/s, ${(w.announced / w.cpuSeconds).toFixed(0)} per CPU-second, ${w.writesPerAnnounce.toFixed(1)} write calls per announce, ${cpuPerAnnounce(w)}`)
   }
   const best = { ...all.reduce((a, b) => (b.announces > a.announces ? b : a)) }
   const sum = (f: (w: Window) => number): number => all.reduce((a, w) => a + f(w), 0)
