@@ -11,16 +11,15 @@ export interface MovesHost {
   fill(peer: Peer): void
 }
 
-/** Cancels what `peer` was asked of piece `index` and frees those blocks of `piece`; false if nothing was asked. */
-function takeBack(peer: Peer, index: number, piece: ActivePiece): boolean {
+/** Cancels what `peer` was asked of piece `index` and frees those blocks of `piece`. */
+function takeBack(peer: Peer, index: number, piece: ActivePiece): void {
   const asked = peer.outstanding.get(index)
-  if (!asked) return false
+  if (!asked) return
   for (const r of [...asked.values()]) {
     peer.takeOutstanding(index, r.begin)
     peer.session.send({ type: 'cancel', index, begin: r.begin, length: r.length })
     piece.release(r.begin / BLOCK_SIZE, peer.id)
   }
-  return true
 }
 
 /** Time a request at the head of a peer's queue may already be on its way back (see likelySent). */
