@@ -4,7 +4,7 @@
 //   P  sorted set: peer id (hex) -> expiry time (ms); S the same for seeders only
 //   R  hash: peer id -> route "node|conn|uploaded|downloaded|lastSeen|name"
 //   I  hash: completed (the scrape's `downloaded`), name, size, fs (name came from a seeder)
-// Every key expires one peer lifetime after the swarm's last announce.
+// Every key expires one to one and an eighth peer lifetimes after the swarm's last announce.
 
 // One announce, as a Lua function so that one call can carry one announce or a node's whole
 // turn of them (tsAnnounceMany). Its arguments come packed in one string (announce-wire.ts):
@@ -26,20 +26,34 @@ local function announce(P, S, R, I, packed)
   end
   f[11] = string.sub(packed, at)
   local now, expiresAt, id, route, seederArg, event, poolArg, ttl, cat, name, size = unpack(f)
-  local old = redis.call('ZRANGEBYSCORE', P, '-inf', '(' .. now, 'LIMIT', 0, 64)
+  -- Numbers cross into Redis as strings where we can: Redis 7.0 turns a Lua number into a
+  -- command argument with printf's %.17g, and a number parsed or printed costs more than most of
+  -- the calls here (a callgrind profile of this script: a tenth of Redis's instructions).
+  local old = redis.call('ZRANGEBYSCORE', P, '-inf', '(' .. now, 'LIMIT', '0', '64')
+  -- Fewer than 64 expired: they are all gone now, so every member left is live (S holds
+  -- members of P only, with the same expiry) and neither counts nor candidates need scores.
+  local allLive = #old < 64
   if #old > 0 then
     redis.call('ZREM', P, unpack(old))
     redis.call('ZREM', S, unpack(old))
     redis.call('HDEL', R, unpack(old))
   end
   local seeder = seederArg == '1'
-  local was = redis.call('ZSCORE', P, id)
-  local wasSeeder = redis.call('ZSCORE', S, id)
-  if seeder and ((was and not wasSeeder) or (not was and event == 'completed')) then
-    redis.call('HINCRBY', I, 'completed', 1)
+  -- The writes' own replies say what was there before (ZADD: 1 = a new member; ZREM: 1 = it
+  -- was a seeder), so no ZSCORE reads first: each redis.call is a good part of a script's cost.
+  local isNew = redis.call('ZADD', P, expiresAt, id) == 1
+  local newSeeder, wasSeeder = false, false
+  if seeder then
+    newSeeder = redis.call('ZADD', S, expiresAt, id) == 1
+    wasSeeder = not newSeeder
+  else
+    wasSeeder = redis.call('ZREM', S, id) == 1
   end
-  redis.call('ZADD', P, expiresAt, id)
-  if seeder then redis.call('ZADD', S, expiresAt, id) elseif wasSeeder then redis.call('ZREM', S, id) end
+  local wroteI = false
+  if seeder and ((not isNew and not wasSeeder) or (isNew and event == 'completed')) then
+    redis.call('HINCRBY', I, 'completed', 1)
+    wroteI = true
+  end
   redis.call('HSET', R, id, route)
   if cat == '1' then
     -- First name wins, except that a seeder's word replaces a leecher's.
@@ -47,25 +61,40 @@ local function announce(P, S, R, I, packed)
       if name ~= '' then redis.call('HSET', I, 'name', name) end
       if size ~= '' then redis.call('HSET', I, 'size', size) end
       redis.call('HSET', I, 'fs', seeder and '1' or '0')
+      wroteI = true
     end
   end
-  redis.call('PEXPIRE', P, ttl)
-  redis.call('PEXPIRE', S, ttl)
-  redis.call('PEXPIRE', R, ttl)
-  redis.call('PEXPIRE', I, ttl)
-  local total = redis.call('ZCOUNT', P, now, '+inf')
-  local seeds = redis.call('ZCOUNT', S, now, '+inf')
-  local out = {seeds, total - seeds}
-  local pool = tonumber(poolArg)
-  if pool > 0 and total > 1 then
-    local cands = redis.call('ZRANDMEMBER', P, pool)
+  -- The four keys' lifetimes move together, by up to an eighth of a lifetime at once: one PTTL
+  -- read on most announces instead of four PEXPIREs. A key that may have just been created
+  -- (a new member in P or S, a write to I) has all four set at once, so none is left without
+  -- an expiry. Every key thus expires one to one and an eighth lifetimes after the last announce.
+  local ttlMs = tonumber(ttl)
+  if isNew or newSeeder or wroteI or redis.call('PTTL', P) < ttlMs then
+    local keep = string.format('%d', ttlMs + math.ceil(ttlMs / 8))
+    redis.call('PEXPIRE', P, keep)
+    redis.call('PEXPIRE', S, keep)
+    redis.call('PEXPIRE', R, keep)
+    redis.call('PEXPIRE', I, keep)
+  end
+  local total, seeds
+  if allLive then
+    total = redis.call('ZCARD', P)
+    seeds = redis.call('ZCARD', S)
+  else
+    total = redis.call('ZCOUNT', P, now, '+inf')
+    seeds = redis.call('ZCOUNT', S, now, '+inf')
+  end
+  -- %d, not tostring's %.14g: integers without the floating-point printer.
+  local out = {string.format('%d\\n%d', seeds, total - seeds)}
+  if poolArg ~= '0' and total > 1 then
+    local cands = redis.call('ZRANDMEMBER', P, poolArg)
     local routes = redis.call('HMGET', R, unpack(cands))
-    local scores = redis.call('ZMSCORE', P, unpack(cands))
+    local scores = allLive and {} or redis.call('ZMSCORE', P, unpack(cands))
     -- Two seeders have nothing to trade: a seeder's offers go to leechers only.
     local seeding = seeder and redis.call('ZMSCORE', S, unpack(cands)) or {}
-    local t = tonumber(now)
+    local t = allLive and 0 or tonumber(now)
     for k = 1, #cands do
-      if cands[k] ~= id and routes[k] and scores[k] and tonumber(scores[k]) >= t and not seeding[k] then
+      if cands[k] ~= id and routes[k] and not seeding[k] and (allLive or (scores[k] and tonumber(scores[k]) >= t)) then
         local head = string.match(routes[k], '^[^|]*|[^|]*|[^|]*')
         if head then
           out[#out + 1] = cands[k]
