@@ -196,6 +196,26 @@ test('a seek asks for its first 640 KiB at once, past a young connection\'s pipe
   assert.deepEqual(assembled(seeking.store, info), bytes)
 })
 
+test('a seek whose first piece the background download happened to start is a jump all the same', async () => {
+  const { bytes, info, store, full } = await makeTorrent(192 * PL, PL)
+  const seeder = makeNode(info.infoHash, info, full, store)
+  const seeking = makeNode(info.infoHash, info, null)
+  const [, toSeeder] = connect(seeder, seeking, 150)
+  const asked = sentIndexes(toSeeder, 6, () => seeking.torrent.downloaded === 0)
+  while (asked.length === 0) await new Promise((r) => setTimeout(r, 2))
+  // Seek to the lowest of the pieces rarest-first has just asked for (under no hold).
+  const first = Math.min(...asked)
+  const last = Math.min(info.pieceCount - 1, first + 39)
+  const release = seeking.torrent.prioritize(first * PL, (first + 60) * PL, 'deadline')
+  while (seeking.torrent.downloaded === 0) await new Promise((r) => setTimeout(r, 2))
+  const pending = new Set(asked)
+  const missing = [...Array(last - first + 1).keys()].map((k) => first + k).filter((i) => !pending.has(i))
+  assert.deepEqual(missing, [], `the seek to piece ${first} asked for its first 640 KiB at once`)
+  release()
+  await seeking.completed
+  assert.deepEqual(assembled(seeking.store, info), bytes)
+})
+
 test('of two deadline holds, the one with fewer stored pieces ahead of its player is fetched first; ties go to the newest', async () => {
   const { info } = await makeTorrent(40 * PL, PL)
   const p = new PiecePriorities(info)

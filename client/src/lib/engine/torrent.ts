@@ -8,7 +8,7 @@ import { Downloader } from './downloader'
 import type { Peer } from './peer'
 import { PieceCompletion } from './piece-completion'
 import { PieceWaiters } from './piece-waiters'
-import { PiecePriorities, type HoldLevel } from './priority'
+import { PiecePriorities, READAHEAD, type HoldLevel } from './priority'
 import type { PeerChannel } from './rtc'
 import { Strikes } from './strikes'
 import { availability, downloadRate, uploadRate } from './torrent-stats'
@@ -135,10 +135,12 @@ export class Torrent {
   prioritize(start: number, end: number, level: HoldLevel, opts: PrioritizeOptions = {}): () => void {
     const priorities = this.priorities
     if (!priorities) throw new Error('The file list is not known yet: wait for the metadata')
+    const pl = this.info!.pieceLength
+    // Whether the bytes there were already held (read-ahead a player is reaching): asked before this hold.
+    const held = end > start && priorities.level(Math.min(this.info!.pieceCount - 1, Math.floor(start / pl))) >= READAHEAD
     const release = priorities.hold(start, end, level, opts.rank)
     if (level === 'deadline' && end > start && opts.jump !== false) {
-      const pl = this.info!.pieceLength
-      this.downloader?.yieldToDeadline(Math.floor(start / pl), Math.floor((end - 1) / pl))
+      this.downloader?.yieldToDeadline(Math.floor(start / pl), Math.floor((end - 1) / pl), held)
     }
     this.completion.recheck()
     this.holdTimer ??= setInterval(() => {
