@@ -27,8 +27,8 @@ local function announce(P, S, R, I, packed)
   f[11] = string.sub(packed, at)
   local now, expiresAt, id, route, seederArg, event, poolArg, ttl, cat, name, size = unpack(f)
   -- Numbers cross into Redis as strings where we can: Redis 7.0 turns a Lua number into a
-  -- command argument with printf's %.17g, and a number parsed or printed costs more than most of
-  -- the calls here (a callgrind profile of this script: a tenth of Redis's instructions).
+  -- command argument with printf's %.17g, and each number printed or parsed costs thousands of
+  -- instructions (a callgrind profile of this script found a tenth of Redis's spent on them).
   local old = redis.call('ZRANGEBYSCORE', P, '-inf', '(' .. now, 'LIMIT', '0', '64')
   -- Fewer than 64 expired: they are all gone now, so every member left is live (S holds
   -- members of P only, with the same expiry) and neither counts nor candidates need scores.
@@ -92,7 +92,7 @@ local function announce(P, S, R, I, packed)
     local scores = allLive and {} or redis.call('ZMSCORE', P, unpack(cands))
     -- Two seeders have nothing to trade: a seeder's offers go to leechers only.
     local seeding = seeder and redis.call('ZMSCORE', S, unpack(cands)) or {}
-    local t = allLive and 0 or tonumber(now)
+    local t = not allLive and tonumber(now)
     for k = 1, #cands do
       if cands[k] ~= id and routes[k] and not seeding[k] and (allLive or (scores[k] and tonumber(scores[k]) >= t)) then
         local head = string.match(routes[k], '^[^|]*|[^|]*|[^|]*')

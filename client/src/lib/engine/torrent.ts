@@ -136,7 +136,8 @@ export class Torrent {
     const priorities = this.priorities
     if (!priorities) throw new Error('The file list is not known yet: wait for the metadata')
     const pl = this.info!.pieceLength
-    // Whether the bytes there were already held (read-ahead a player is reaching): asked before this hold.
+    // Whether an earlier hold already covers the first piece (read-ahead the player is reaching):
+    // looked at before this hold is added (see Downloader.yieldToDeadline).
     const held = end > start && priorities.level(Math.min(this.info!.pieceCount - 1, Math.floor(start / pl))) >= READAHEAD
     const release = priorities.hold(start, end, level, opts.rank)
     if (level === 'deadline' && end > start && opts.jump !== false) {
